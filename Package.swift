@@ -1,0 +1,55 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, bottom to top: Diagnostics ← YAML ← Catalog ← CEL ← Flows (syntax tree, checker, lowering)
+// ← Graph ← Runtime ← the `flowc` command. Each layer is its own module with its own tests.
+let package = Package(
+    name: "flowc",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flowc", targets: ["flowc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "Diagnostics"),
+        .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
+        .target(
+            name: "Catalog",
+            dependencies: ["Diagnostics"],
+            resources: [.embedInCode("Resources/catalog.json")]
+        ),
+        .target(name: "CEL", dependencies: ["Diagnostics"]),
+        .target(name: "Flows", dependencies: ["Diagnostics", "YAML", "Catalog", "CEL"]),
+        .target(name: "Graph", dependencies: ["Diagnostics", "Flows", "CEL", "Catalog"]),
+        .target(name: "Runtime", dependencies: ["Diagnostics", "Graph", "CEL", "Catalog"]),
+        .executableTarget(
+            name: "flowc",
+            dependencies: [
+                "Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "flowc-bench",
+            dependencies: ["Diagnostics", "YAML", "Catalog", "CEL", "Flows"],
+            path: "bench/Sources/flowc-bench"
+        ),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "Diagnostics"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
+        .testTarget(name: "CELTests", dependencies: ["CEL", "Diagnostics"]),
+        .testTarget(
+            name: "FlowsTests",
+            dependencies: ["Flows", "YAML", "Catalog", "Diagnostics"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "FlowcTests", dependencies: ["flowc"]),
+    ]
+)

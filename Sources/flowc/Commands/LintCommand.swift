@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Lint: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Parse and check flow files.")
+}

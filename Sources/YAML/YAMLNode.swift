@@ -40,6 +40,10 @@ public struct YAMLPair: Sendable {
 /// A node of the YAML tree, with the span of its text in the file. Aliases are expanded
 /// while composing (within a node budget), so consumers never see them; `alias` keeps the
 /// span of the `*name` that produced this copy.
+///
+/// A file of flows has tens of thousands of nodes, so the storage is compact: the span is
+/// kept as 32-bit numbers and rebuilt on access, and the rarely used anchor, tag and alias
+/// live in a separate object that most nodes don't have.
 public final class YAMLNode: Sendable {
     public enum Kind: Sendable {
         case scalar(YAMLScalar)
@@ -47,21 +51,46 @@ public final class YAMLNode: Sendable {
         case mapping([YAMLPair])
     }
 
+    /// Anchor, collection tag and alias span: absent on almost every node.
+    private final class Properties: Sendable {
+        let anchor: String?
+        let tag: String?
+        let alias: SourceSpan?
+
+        init(anchor: String?, tag: String?, alias: SourceSpan?) {
+            self.anchor = anchor
+            self.tag = tag
+            self.alias = alias
+        }
+    }
+
     public let kind: Kind
-    public let span: SourceSpan
-    public let anchor: String?
-    /// Tag of a collection (`!!map`), nil when not written. Scalars keep theirs in `YAMLScalar`.
-    public let tag: String?
+    private let file: String
+    private let location: CompactSpan
+    private let properties: Properties?
     /// Flow style (`[a, b]`, `{a: 1}`) rather than block style.
     public let isFlowStyle: Bool
 
-    public init(kind: Kind, span: SourceSpan, anchor: String? = nil, tag: String? = nil, isFlowStyle: Bool = false) {
+    public init(kind: Kind, span: SourceSpan, anchor: String? = nil, tag: String? = nil, isFlowStyle: Bool = false, alias: SourceSpan? = nil) {
         self.kind = kind
-        self.span = span
-        self.anchor = anchor
-        self.tag = tag
+        self.file = span.file
+        self.location = CompactSpan(span)
+        if anchor != nil || tag != nil || alias != nil {
+            properties = Properties(anchor: anchor, tag: tag, alias: alias)
+        } else {
+            properties = nil
+        }
         self.isFlowStyle = isFlowStyle
     }
+
+    /// Where the node's content is written: for a node reached through an alias, the
+    /// anchored text. It starts at the content, after any `&anchor` or `!tag`.
+    public var span: SourceSpan { location.span(file: file) }
+    public var anchor: String? { properties?.anchor }
+    /// Tag of a collection (`!!map`), nil when not written. Scalars keep theirs in `YAMLScalar`.
+    public var tag: String? { properties?.tag }
+    /// The span of the `*name` this node was reached through, nil for a node written in place.
+    public var alias: SourceSpan? { properties?.alias }
 
     public var scalar: YAMLScalar? {
         if case .scalar(let scalar) = kind { return scalar }
@@ -95,7 +124,8 @@ public final class YAMLNode: Sendable {
 
 /// One `---` document of a stream.
 public struct YAMLDocument: Sendable {
-    /// Nil for a document with no content.
+    /// Nil for a document with no content; ``YAMLReader`` leaves such documents out, so the
+    /// documents it returns always have a root.
     public var root: YAMLNode?
     public var span: SourceSpan
 
@@ -130,5 +160,33 @@ public struct YAMLStream: Sendable {
         self.file = file
         self.documents = documents
         self.diagnostics = diagnostics
+    }
+}
+
+/// A span's numbers in 32 bits each. Offsets, lines and columns past 2^31 (a file over 2 GB)
+/// are clamped rather than trapping; such files are refused long before this in practice.
+struct CompactSpan: Sendable {
+    private let startOffset: Int32
+    private let startLine: Int32
+    private let startColumn: Int32
+    private let endOffset: Int32
+    private let endLine: Int32
+    private let endColumn: Int32
+
+    init(_ span: SourceSpan) {
+        startOffset = Int32(clamping: span.start.offset)
+        startLine = Int32(clamping: span.start.line)
+        startColumn = Int32(clamping: span.start.column)
+        endOffset = Int32(clamping: span.end.offset)
+        endLine = Int32(clamping: span.end.line)
+        endColumn = Int32(clamping: span.end.column)
+    }
+
+    func span(file: String) -> SourceSpan {
+        SourceSpan(
+            file: file,
+            start: SourcePosition(offset: Int(startOffset), line: Int(startLine), column: Int(startColumn)),
+            end: SourcePosition(offset: Int(endOffset), line: Int(endLine), column: Int(endColumn))
+        )
     }
 }

@@ -1,1 +1,221 @@
-import Diagnostics
+internal import CYAML
+
+/// A position as libyaml reports it: `index` counts characters (Unicode scalars) from the
+/// start of its input, a CR LF pair counting as two; `line` and `column` are 0-based, by
+/// libyaml's own line breaks. ``MarkConverter`` turns marks into file positions.
+struct Mark {
+    var index: Int
+    var line: Int
+    var column: Int
+
+    init(index: Int, line: Int, column: Int) {
+        self.index = index
+        self.line = line
+        self.column = column
+    }
+
+    init(_ mark: yaml_mark_t) {
+        index = mark.index
+        line = mark.line
+        column = mark.column
+    }
+}
+
+/// One libyaml event, with C types translated so the composer never sees them.
+struct ParserEvent {
+    enum Kind {
+        case streamStart
+        case streamEnd
+        case documentStart
+        case documentEnd(isImplicit: Bool)
+        case alias(anchor: String)
+        case scalar(value: String, style: ScalarStyle, tag: String?, anchor: String?)
+        case sequenceStart(anchor: String?, tag: String?, isFlowStyle: Bool)
+        case sequenceEnd
+        case mappingStart(anchor: String?, tag: String?, isFlowStyle: Bool)
+        case mappingEnd
+    }
+
+    var kind: Kind
+    var start: Mark
+    var end: Mark
+}
+
+/// What libyaml reports when it gives up, copied out of the parser.
+struct ParserFailure {
+    enum Stage {
+        /// Decoding the input; `problemOffset` is a byte offset, the marks are unset.
+        case reader
+        case scanner
+        case parser
+        case memory
+    }
+
+    var stage: Stage
+    var problem: String
+    var context: String?
+    var problemMark: Mark
+    var contextMark: Mark?
+    /// Byte offset into libyaml's input, meaningful for `.reader` only.
+    var problemOffset: Int
+    /// The offending character or byte for `.reader`.
+    var problemValue: Int
+}
+
+/// A libyaml parser reading from a buffer that the caller keeps alive (see
+/// ``withEventParser(_:_:)``). It is a class so `deinit` frees the C state exactly once.
+///
+/// The C structs live in allocated memory rather than in stored `var`s, so the hot loop pays
+/// for no dynamic exclusivity checks.
+final class LibYAMLEventParser {
+    private let parser: UnsafeMutablePointer<yaml_parser_t>
+    private let event: UnsafeMutablePointer<yaml_event_t>
+
+    fileprivate init(input: UnsafePointer<UInt8>, count: Int) {
+        parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
+        event = UnsafeMutablePointer<yaml_event_t>.allocate(capacity: 1)
+        yaml_parser_initialize(parser)
+        yaml_parser_set_input_string(parser, input, count)
+        // The input was checked to be UTF-8 already; this stops libyaml from guessing UTF-16.
+        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+    }
+
+    deinit {
+        yaml_parser_delete(parser)
+        parser.deallocate()
+        event.deallocate()
+    }
+
+    enum Step {
+        case event(ParserEvent)
+        case failure(ParserFailure)
+    }
+
+    /// The next event, or the failure after which the parser must not be called again.
+    /// Callers stop after the stream-end event too: libyaml returns no more events after it.
+    func next() -> Step {
+        guard yaml_parser_parse(parser, event) == 1 else {
+            return .failure(failure())
+        }
+        defer { yaml_event_delete(event) }
+        return .event(translate(event.pointee))
+    }
+
+    /// Drives libyaml without building anything; returns the event count, or nil on an error.
+    func countEvents() -> Int? {
+        var count = 0
+        while true {
+            guard yaml_parser_parse(parser, event) == 1 else { return nil }
+            let isEnd = event.pointee.type == YAML_STREAM_END_EVENT
+            yaml_event_delete(event)
+            count += 1
+            if isEnd { return count }
+        }
+    }
+
+    private func translate(_ event: yaml_event_t) -> ParserEvent {
+        let kind: ParserEvent.Kind
+        switch event.type {
+        case YAML_STREAM_START_EVENT:
+            kind = .streamStart
+        case YAML_DOCUMENT_START_EVENT:
+            kind = .documentStart
+        case YAML_DOCUMENT_END_EVENT:
+            kind = .documentEnd(isImplicit: event.data.document_end.implicit != 0)
+        case YAML_ALIAS_EVENT:
+            kind = .alias(anchor: Self.string(event.data.alias.anchor) ?? "")
+        case YAML_SCALAR_EVENT:
+            let scalar = event.data.scalar
+            let value = scalar.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self) } ?? ""
+            kind = .scalar(
+                value: value,
+                style: Self.style(scalar.style),
+                tag: Self.tag(scalar.tag),
+                anchor: Self.string(scalar.anchor)
+            )
+        case YAML_SEQUENCE_START_EVENT:
+            let sequence = event.data.sequence_start
+            kind = .sequenceStart(
+                anchor: Self.string(sequence.anchor),
+                tag: Self.tag(sequence.tag),
+                isFlowStyle: sequence.style == YAML_FLOW_SEQUENCE_STYLE
+            )
+        case YAML_SEQUENCE_END_EVENT:
+            kind = .sequenceEnd
+        case YAML_MAPPING_START_EVENT:
+            let mapping = event.data.mapping_start
+            kind = .mappingStart(
+                anchor: Self.string(mapping.anchor),
+                tag: Self.tag(mapping.tag),
+                isFlowStyle: mapping.style == YAML_FLOW_MAPPING_STYLE
+            )
+        case YAML_MAPPING_END_EVENT:
+            kind = .mappingEnd
+        default:
+            kind = .streamEnd
+        }
+        return ParserEvent(kind: kind, start: Mark(event.start_mark), end: Mark(event.end_mark))
+    }
+
+    private func failure() -> ParserFailure {
+        let stage: ParserFailure.Stage
+        switch parser.pointee.error {
+        case YAML_READER_ERROR: stage = .reader
+        case YAML_SCANNER_ERROR: stage = .scanner
+        case YAML_MEMORY_ERROR: stage = .memory
+        default: stage = .parser
+        }
+        let problem = parser.pointee.problem.map { String(cString: $0) } ?? "unknown YAML error"
+        let context = parser.pointee.context.map { String(cString: $0) }
+        return ParserFailure(
+            stage: stage,
+            problem: problem,
+            context: context,
+            problemMark: Mark(parser.pointee.problem_mark),
+            contextMark: context == nil ? nil : Mark(parser.pointee.context_mark),
+            problemOffset: parser.pointee.problem_offset,
+            problemValue: Int(parser.pointee.problem_value)
+        )
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: UnsafePointer($0)) }
+    }
+
+    /// libyaml resolves `!!str` to `tag:yaml.org,2002:str`; give it back in the short form
+    /// people wrote, which is what messages quote.
+    private static func tag(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let tag = string(pointer) else { return nil }
+        let standardPrefix = "tag:yaml.org,2002:"
+        if tag.hasPrefix(standardPrefix) {
+            return "!!" + tag.dropFirst(standardPrefix.count)
+        }
+        return tag
+    }
+
+    private static func style(_ style: yaml_scalar_style_t) -> ScalarStyle {
+        switch style {
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE: return .singleQuoted
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return .doubleQuoted
+        case YAML_LITERAL_SCALAR_STYLE: return .literal
+        case YAML_FOLDED_SCALAR_STYLE: return .folded
+        default: return .plain
+        }
+    }
+}
+
+/// Runs `body` with a parser over `bytes[range]`; the bytes stay pinned for the parser's life,
+/// which must not escape `body`.
+func withEventParser<Result>(_ bytes: [UInt8], from start: Int, _ body: (LibYAMLEventParser) -> Result) -> Result {
+    bytes.withUnsafeBufferPointer { buffer in
+        let input = UnsafeBufferPointer(rebasing: buffer[min(start, buffer.count)...])
+        guard let base = input.baseAddress, !input.isEmpty else {
+            // libyaml wants a valid pointer even for no input.
+            var sentinel: UInt8 = 0
+            return withUnsafePointer(to: &sentinel) { pointer in
+                body(LibYAMLEventParser(input: pointer, count: 0))
+            }
+        }
+        return body(LibYAMLEventParser(input: base, count: input.count))
+    }
+}

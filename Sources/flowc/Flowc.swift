@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Flowc: ParsableCommand {
@@ -8,6 +9,24 @@ struct Flowc: ParsableCommand {
         version: FlowcVersion.current,
         subcommands: [Lint.self, Explain.self, Eval.self]
     )
+
+    /// Like ArgumentParser's own entry point, except that usage errors exit with 2, as every
+    /// flowc command promises, instead of sysexits' 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                let isHelp = code == .success
+                let text = message.hasSuffix("\n") ? message : message + "\n"
+                (isHelp ? FileHandle.standardOutput : FileHandle.standardError).write(Data(text.utf8))
+            }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
 }
 
 enum FlowcVersion {

@@ -20,7 +20,7 @@ public struct TextRenderer: DiagnosticRenderer {
         let span = diagnostic.span
         var out = "\(location(span)): \(paint(diagnostic.severity.rawValue + "[\(diagnostic.code)]", severityStyle(diagnostic.severity))): \(paint(diagnostic.message, Style.bold))\n"
         let file = sources[span.file]
-        let gutterWidth = max(2, String(maxLine(diagnostic)).count + 1)
+        let gutterWidth = String(maxLine(diagnostic)).count + 1
         if let file {
             out += snippet(file: file, span: span, label: diagnostic.label, gutterWidth: gutterWidth, style: severityStyle(diagnostic.severity))
         }
@@ -37,12 +37,12 @@ public struct TextRenderer: DiagnosticRenderer {
                 out += "\(location(noteSpan)): \(paint("note", Style.blue)): \(note.message)\n"
                 out += snippet(file: other, span: noteSpan, label: nil, gutterWidth: gutterWidth, style: Style.blue, marker: "-")
             } else {
-                out += "\(String(repeating: " ", count: gutterWidth)) = \(paint("note", Style.blue)): \(note.message)\n"
+                out += "\(String(repeating: " ", count: gutterWidth))= \(paint("note", Style.blue)): \(note.message)\n"
             }
         }
         for fix in diagnostic.fixIts {
             let what = fix.replacement.isEmpty ? "remove this" : "replace with `\(fix.replacement)`"
-            out += "\(String(repeating: " ", count: gutterWidth)) = \(paint("fix", Style.green)): \(location(fix.span)): \(what)\n"
+            out += "\(String(repeating: " ", count: gutterWidth))= \(paint("fix", Style.green)): \(location(fix.span)): \(what)\n"
         }
         return out
     }

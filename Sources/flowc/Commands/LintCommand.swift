@@ -1,5 +1,74 @@
 import ArgumentParser
+import Catalog
+import Diagnostics
+import Flows
+import Foundation
+import YAML
 
 struct Lint: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Parse and check flow files.")
+    static let configuration = CommandConfiguration(
+        abstract: "Parse and check flow files.",
+        discussion: """
+            PATH is a flow file or a folder, searched recursively for *.yaml and *.yml files \
+            (test files, *.test.yaml, are skipped). Diagnostics go to standard output.
+            Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O failure.
+            """
+    )
+
+    @Argument(help: "Flow files or folders.")
+    var paths: [String]
+
+    @OptionGroup var options: DiagnosticOptions
+
+    func run() throws {
+        let outcome: LintOutcome
+        do {
+            outcome = try LintOutcome.lint(paths: paths)
+        } catch let error as InputFiles.MissingPath {
+            Terminal.printError("error: \(error.description)")
+            throw ExitCode(2)
+        }
+        DiagnosticReporter(options: options, toStandardOutput: true)
+            .report(outcome.diagnostics, summary: outcome.summary, sources: outcome.sources)
+        throw ExitCode(outcome.exitCode)
+    }
+}
+
+/// Reads and checks a set of flow files: the front half of `lint`, `compile`, `graph` and `run`.
+struct LintOutcome {
+    var diagnostics: [Diagnostic]
+    var sources: SourceFiles
+    var summary: DiagnosticSummary
+    var checked: FlowCheckResult
+    /// Files that could not be read: an I/O failure, exit code 2.
+    var unreadableFiles: Int
+
+    var exitCode: Int32 {
+        if unreadableFiles > 0 { return 2 }
+        return summary.errors > 0 ? 1 : 0
+    }
+
+    static func lint(paths: [String]) throws -> LintOutcome {
+        let files = try InputFiles.flowFiles(in: paths)
+        var sources = SourceFiles()
+        var streams: [YAMLStream] = []
+        var diagnostics: [Diagnostic] = []
+        var unreadable = 0
+        for path in files {
+            switch InputFiles.read(path) {
+            case .read(let file):
+                sources.add(file)
+                streams.append(YAMLReader.read(file))
+            case .unreadable(let diagnostic):
+                unreadable += 1
+                diagnostics.append(diagnostic)
+            }
+        }
+        // The checker returns the reader's diagnostics too, in source order.
+        let checked = FlowChecker.check(streams, catalog: .standard)
+        diagnostics += checked.diagnostics
+        diagnostics.sort(by: Diagnostic.sourceOrder)
+        let summary = DiagnosticSummary(files: files.count, flows: checked.flowCount, diagnostics: diagnostics)
+        return LintOutcome(diagnostics: diagnostics, sources: sources, summary: summary, checked: checked, unreadableFiles: unreadable)
+    }
 }

@@ -1,0 +1,249 @@
+import Diagnostics
+import YAML
+
+/// A place in a flow where CEL stands: the hook where expression typing plugs in. Offsets
+/// of parts are UTF-8 offsets into the scalar's value; ``ScalarSourceMap`` turns them into
+/// file positions, also inside quoted and block scalars.
+public struct ExpressionSite: Sendable {
+    public enum Role: String, Sendable, Hashable {
+        /// A bare expression that must be a `bool` (`conditions`, `if`, `condition`).
+        case condition
+        /// A bare expression of another type (`foreach.items`, `switch.on`, a trigger `filter`).
+        case bareExpression
+        /// A scalar that is exactly `${{ EXPR }}`: it has EXPR's type.
+        case wholeValue
+        /// Text around one or more `${{ }}`: a string.
+        case template
+    }
+
+    public var role: Role
+    /// The scalar's value, after YAML unescaping.
+    public var text: String
+    public var style: ScalarStyle
+    /// The span of the scalar node in the file.
+    public var span: SourceSpan
+    /// The literal and expression parts; one expression part for bare and whole values.
+    public var parts: [TemplatePart]
+    /// The type the context expects, as a catalog type expression (`bool`, `string`,
+    /// `list(int)`, `dyn`).
+    public var expectedType: String
+    /// Maps offsets in `text` to file positions.
+    public var sourceMap: ScalarSourceMap
+
+    /// The expression parts only.
+    public var expressions: [TemplatePart] { parts.filter(\.isExpression) }
+
+    /// The file span of a part (or of any range of `text`).
+    public func span(of range: Range<Int>) -> SourceSpan { sourceMap.span(of: range) }
+}
+
+/// A piece of a template: literal text (with `$${{` already unescaped) or the source of one
+/// expression, with its UTF-8 range in the scalar's value.
+public struct TemplatePart: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable { case literal, expression }
+
+    public var kind: Kind
+    public var text: String
+    public var range: Range<Int>
+
+    public var isExpression: Bool { kind == .expression }
+}
+
+/// Splits scalar text into literal and `${{ … }}` parts.
+public enum TemplateSplitter {
+    public struct Result: Sendable {
+        public var parts: [TemplatePart]
+        /// Offset of a `${{` that has no closing `}}`.
+        public var unterminatedAt: Int?
+
+        public var hasExpressions: Bool { parts.contains(where: \.isExpression) }
+    }
+
+    /// `${{` opens an expression, `$${{` is a literal `${{`, and an expression ends at the
+    /// first `}}` outside string literals and braces, so map literals nest.
+    public static func split(_ text: String) -> Result {
+        let bytes = Array(text.utf8)
+        var parts: [TemplatePart] = []
+        var literal: [UInt8] = []
+        var literalStart = 0
+        var index = 0
+        func flushLiteral(upTo end: Int) {
+            if !literal.isEmpty {
+                parts.append(TemplatePart(kind: .literal, text: String(decoding: literal, as: UTF8.self), range: literalStart..<end))
+            }
+            literal = []
+        }
+        while index < bytes.count {
+            if matches(bytes, at: index, "$${{") {
+                literal += Array("${{".utf8)
+                index += 4
+                continue
+            }
+            if matches(bytes, at: index, "${{") {
+                flushLiteral(upTo: index)
+                guard let close = closingBraces(bytes, from: index + 3) else {
+                    return Result(parts: parts, unterminatedAt: index)
+                }
+                let source = String(decoding: bytes[(index + 3)..<close], as: UTF8.self)
+                parts.append(TemplatePart(kind: .expression, text: source, range: (index + 3)..<close))
+                index = close + 2
+                literalStart = index
+                continue
+            }
+            literal.append(bytes[index])
+            index += 1
+        }
+        flushLiteral(upTo: bytes.count)
+        return Result(parts: parts, unterminatedAt: nil)
+    }
+
+    /// Whether the text contains an unescaped `${{`.
+    public static func containsExpression(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var index = 0
+        while index < bytes.count {
+            if matches(bytes, at: index, "$${{") { index += 4; continue }
+            if matches(bytes, at: index, "${{") { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private static func matches(_ bytes: [UInt8], at index: Int, _ pattern: StaticString) -> Bool {
+        let count = pattern.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        return pattern.withUTF8Buffer { buffer in
+            for offset in 0..<count where bytes[index + offset] != buffer[offset] { return false }
+            return true
+        }
+    }
+
+    private static func closingBraces(_ bytes: [UInt8], from start: Int) -> Int? {
+        var depth = 0
+        var quote: UInt8?
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            if let open = quote {
+                if byte == UInt8(ascii: "\\") {
+                    index += 2
+                    continue
+                }
+                if byte == open { quote = nil }
+            } else if byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") {
+                quote = byte
+            } else if byte == UInt8(ascii: "{") {
+                depth += 1
+            } else if byte == UInt8(ascii: "}") {
+                if depth == 0, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "}") { return index }
+                depth = max(0, depth - 1)
+            }
+            index += 1
+        }
+        return nil
+    }
+}
+
+/// Maps UTF-8 offsets in a scalar's value to offsets in the file. YAML folds lines, strips
+/// indentation and unescapes quotes, so the value is aligned with the source text: each value
+/// byte is matched to the next source byte that produced it. Where the alignment cannot be
+/// made (an escape that produced a different character), the nearest known offset is used.
+public struct ScalarSourceMap: Sendable {
+    public let file: SourceFile?
+    public let nodeSpan: SourceSpan
+    /// `offsets[i]` is the file offset of value byte `i`; one extra entry for the end.
+    private let offsets: [Int]
+
+    public init(value: String, style: ScalarStyle, span: SourceSpan, file: SourceFile?) {
+        self.file = file
+        self.nodeSpan = span
+        let valueBytes = Array(value.utf8)
+        guard let file else {
+            offsets = []
+            return
+        }
+        let sourceStart = max(0, min(span.start.offset, file.bytes.count))
+        let sourceEnd = max(sourceStart, min(span.end.offset, file.bytes.count))
+        var source = sourceStart
+        switch style {
+        case .singleQuoted, .doubleQuoted:
+            source = min(source + 1, sourceEnd)
+        case .literal, .folded:
+            // Skip the header line (`|-`, `>2`) to the first content line.
+            while source < sourceEnd, file.bytes[source] != UInt8(ascii: "\n") { source += 1 }
+            source = min(source + 1, sourceEnd)
+        case .plain:
+            break
+        }
+        var result: [Int] = []
+        result.reserveCapacity(valueBytes.count + 1)
+        for byte in valueBytes {
+            if style == .doubleQuoted, source + 1 < sourceEnd, file.bytes[source] == UInt8(ascii: "\\") {
+                // An escape produced this byte: map it to the backslash and skip the escape.
+                let letter = file.bytes[source + 1]
+                if letter == byte || Self.isEscapeFor(letter, byte) {
+                    result.append(source)
+                    source += 2
+                    continue
+                }
+            }
+            // Folding and escapes skip only a little source text; a bounded search keeps
+            // hostile scalars (thousands of `\u` escapes) linear.
+            var probe = source
+            let searchEnd = min(sourceEnd, source + Self.searchWindow)
+            while probe < searchEnd, file.bytes[probe] != byte { probe += 1 }
+            if probe < searchEnd {
+                result.append(probe)
+                source = probe + 1
+            } else {
+                result.append(min(source, sourceEnd))
+            }
+        }
+        result.append(min(source, sourceEnd))
+        offsets = result
+    }
+
+    private static let searchWindow = 256
+
+    private static func isEscapeFor(_ letter: UInt8, _ byte: UInt8) -> Bool {
+        switch (letter, byte) {
+        case (UInt8(ascii: "n"), 0x0A), (UInt8(ascii: "t"), 0x09), (UInt8(ascii: "r"), 0x0D), (UInt8(ascii: "0"), 0x00): return true
+        default: return false
+        }
+    }
+
+    /// The file offset of a value offset.
+    public func fileOffset(ofValueOffset offset: Int) -> Int {
+        guard !offsets.isEmpty else { return nodeSpan.start.offset }
+        return offsets[max(0, min(offset, offsets.count - 1))]
+    }
+
+    /// The file span of a range of the value.
+    public func span(of range: Range<Int>) -> SourceSpan {
+        guard let file, !offsets.isEmpty else { return nodeSpan }
+        let start = fileOffset(ofValueOffset: range.lowerBound)
+        let end: Int
+        if range.isEmpty {
+            end = start
+        } else {
+            end = fileOffset(ofValueOffset: range.upperBound - 1) + 1
+        }
+        return file.span(from: start, to: max(start, end))
+    }
+}
+
+/// An expression site with the names visible where it stands (SPEC 4.3).
+public struct ScopedExpression: Sendable {
+    public var site: ExpressionSite
+    /// Where it stands, for messages and tests: `conditions[0]`, `vars.headline`,
+    /// `actions.notify.with.url`, `actions.loop.items`.
+    public var path: String
+    /// The actions that have surely finished here (`actions.ID` is readable).
+    public var actions: ActionVisibility
+    /// Ids of the actions that have surely finished here, in document order.
+    public var visibleActions: [String] { actions.ids }
+    /// `vars` names readable here: all of them in actions, the earlier ones in `vars:`.
+    public var visibleVars: [String]
+    /// Names bound by enclosing `foreach` actions, outermost first.
+    public var loopVariables: [String]
+}

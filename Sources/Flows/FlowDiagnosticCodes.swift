@@ -1,0 +1,33 @@
+import Diagnostics
+
+/// The codes of flow structure, FC0100–FC0199. Explanations are in ``FlowDiagnostics``.
+extension DiagnosticCode {
+    public static let flowDocumentNotMapping = DiagnosticCode("FC0100")
+    public static let flowMissingKey = DiagnosticCode("FC0101")
+    public static let flowUnknownKey = DiagnosticCode("FC0102")
+    public static let flowWrongKind = DiagnosticCode("FC0103")
+    public static let flowInvalidBool = DiagnosticCode("FC0104")
+    public static let flowInvalidNumber = DiagnosticCode("FC0105")
+    public static let flowNumberOutOfRange = DiagnosticCode("FC0106")
+    public static let flowInvalidEnumValue = DiagnosticCode("FC0107")
+    public static let flowInvalidDuration = DiagnosticCode("FC0108")
+    public static let flowInvalidName = DiagnosticCode("FC0109")
+    public static let flowDuplicateName = DiagnosticCode("FC0110")
+    public static let flowUnknownTrigger = DiagnosticCode("FC0111")
+    public static let flowUnknownActionType = DiagnosticCode("FC0112")
+    public static let flowInvalidIdentifier = DiagnosticCode("FC0113")
+    public static let flowDuplicateActionID = DiagnosticCode("FC0114")
+    public static let flowUnknownRunAfterTarget = DiagnosticCode("FC0115")
+    public static let flowRunAfterSelf = DiagnosticCode("FC0116")
+    public static let flowRunAfterOutOfScope = DiagnosticCode("FC0117")
+    public static let flowRunAfterCycle = DiagnosticCode("FC0118")
+    public static let flowEmptyActions = DiagnosticCode("FC0119")
+    public static let flowEmptyNestedList = DiagnosticCode("FC0120")
+    public static let flowExclusiveInputs = DiagnosticCode("FC0121")
+    public static let flowInvalidRetry = DiagnosticCode("FC0122")
+    public static let flowUnterminatedExpression = DiagnosticCode("FC0123")
+    public static let flowEmptyExpression = DiagnosticCode("FC0124")
+    public static let flowMisplacedExpression = DiagnosticCode("FC0125")
+    public static let flowShadowedName = DiagnosticCode("FC0126")
+    public static let flowDurationOutOfRange = DiagnosticCode("FC0127")
+}

@@ -1,0 +1,164 @@
+import Catalog
+import Diagnostics
+import YAML
+
+/// What a node is, for "expected a mapping, found …" messages.
+func foundDescription(_ node: YAMLNode) -> String {
+    switch node.kind {
+    case .mapping: return "a mapping"
+    case .sequence: return "a sequence"
+    case .scalar(let scalar):
+        if scalar.isNull { return "nothing" }
+        let shown = scalar.value.count > 40 ? String(scalar.value.prefix(37)) + "..." : scalar.value
+        let oneLine = shown.replacingOccurrences(of: "\n", with: "\\n")
+        return scalar.style == .plain ? "`\(oneLine)`" : "the string `\(oneLine)`"
+    }
+}
+
+/// What a catalog type expects, in words.
+func expectedDescription(_ type: CatalogType) -> String {
+    switch type {
+    case .string: return "a string"
+    case .int: return "an integer"
+    case .uint: return "a non-negative integer"
+    case .double: return "a number"
+    case .bool: return "`true` or `false`"
+    case .bytes: return "a string"
+    case .timestamp: return "a timestamp"
+    case .duration: return "a duration such as `10s` or `1m30s`"
+    case .dyn: return "a value"
+    case .null: return "nothing"
+    case .list: return "a sequence"
+    case .map, .record: return "a mapping"
+    }
+}
+
+/// Identifiers as CEL selects them: `actions.ID`, `vars.NAME`, loop variables.
+enum Identifier {
+    static let celReservedWords: Set<String> = [
+        "as", "break", "const", "continue", "else", "false", "for", "function", "if", "import", "in",
+        "let", "loop", "package", "namespace", "null", "return", "true", "var", "void", "while",
+    ]
+
+    static func isValid(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, isStart(first) else { return false }
+        return text.unicodeScalars.allSatisfy { isStart($0) || ("0"..."9").contains($0) }
+    }
+
+    private static func isStart(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
+    }
+
+    /// `send-mail` → `send_mail`, when that makes a valid identifier.
+    static func repaired(_ text: String) -> String? {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isStart(scalar) || ("0"..."9").contains(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else if scalar == "-" || scalar == " " || scalar == "." {
+                out += "_"
+            } else {
+                return nil
+            }
+        }
+        if let first = out.unicodeScalars.first, ("0"..."9").contains(first) { out = "_" + out }
+        return isValid(out) && !celReservedWords.contains(out) ? out : nil
+    }
+}
+
+/// Flow names: `[a-z0-9][a-z0-9._-]*`.
+enum FlowName {
+    static func isValid(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, isStart(first) else { return false }
+        return text.unicodeScalars.allSatisfy { isStart($0) || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    private static func isStart(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+    }
+
+    static func repaired(_ text: String) -> String? {
+        var out = ""
+        for scalar in text.lowercased().unicodeScalars {
+            if isStart(scalar) || scalar == "." || scalar == "_" || scalar == "-" {
+                out.unicodeScalars.append(scalar)
+            } else if scalar == " " {
+                out += "-"
+            } else {
+                return nil
+            }
+        }
+        while let first = out.unicodeScalars.first, !isStart(first) { out.removeFirst() }
+        return isValid(out) ? out : nil
+    }
+}
+
+/// Numbers as flows write them: plain scalars in decimal notation only (no `0x`, `.inf`, `1_000`).
+enum NumberSyntax {
+    enum IntResult { case value(Int64), notAnInteger, outOfRange }
+
+    static func integer(_ text: String) -> IntResult {
+        var scalars = Substring(text)
+        var negative = false
+        if let sign = scalars.first, sign == "-" || sign == "+" {
+            negative = sign == "-"
+            scalars = scalars.dropFirst()
+        }
+        guard !scalars.isEmpty, scalars.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) }) else { return .notAnInteger }
+        guard let magnitude = Int64(scalars) else {
+            // `-9223372036854775808` does not fit a positive Int64 but is an Int64.
+            if negative, let full = Int64("-" + scalars) { return .value(full) }
+            return .outOfRange
+        }
+        return .value(negative ? -magnitude : magnitude)
+    }
+
+    enum DoubleResult { case value(Double), notANumber, outOfRange }
+
+    static func number(_ text: String) -> DoubleResult {
+        guard isDecimalNotation(text), let value = Double(text) else { return .notANumber }
+        return value.isFinite ? .value(value) : .outOfRange
+    }
+
+    private static func isDecimalNotation(_ text: String) -> Bool {
+        var scalars = Array(text.unicodeScalars)[...]
+        if let sign = scalars.first, sign == "-" || sign == "+" { scalars = scalars.dropFirst() }
+        var mantissaDigits = 0
+        var seenDot = false
+        while let scalar = scalars.first, ("0"..."9").contains(scalar) || (scalar == "." && !seenDot) {
+            if scalar == "." { seenDot = true } else { mantissaDigits += 1 }
+            scalars = scalars.dropFirst()
+        }
+        guard mantissaDigits > 0 else { return false }
+        if let e = scalars.first, e == "e" || e == "E" {
+            scalars = scalars.dropFirst()
+            if let sign = scalars.first, sign == "-" || sign == "+" { scalars = scalars.dropFirst() }
+            guard !scalars.isEmpty else { return false }
+            return scalars.allSatisfy { ("0"..."9").contains($0) }
+        }
+        return scalars.isEmpty
+    }
+}
+
+/// YAML 1.1 booleans other than `true`/`false`, which flowc reads as strings.
+enum YAML11Bool {
+    static let words: Set<String> = ["yes", "no", "on", "off", "y", "n"]
+
+    static func meaning(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "yes", "on", "y": return true
+        case "no", "off", "n": return false
+        case "true": return true
+        case "false": return false
+        default: return nil
+        }
+    }
+}
+
+/// `Suggestions.closest`, skipped for names too long to be typos of a name: edit distance is
+/// quadratic in the length, and hostile files may hold thousands of long names.
+func boundedClosest(to name: String, in candidates: [String]) -> String? {
+    let longest = 64
+    guard name.utf8.count <= longest else { return nil }
+    return Suggestions.closest(to: name, in: candidates.filter { $0.utf8.count <= longest })
+}

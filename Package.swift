@@ -38,7 +38,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "flowc-bench",
-            dependencies: ["Diagnostics", "YAML", "Catalog", "CEL", "Flows"],
+            dependencies: ["Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime"],
             path: "bench/Sources/flowc-bench"
         ),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
@@ -50,6 +50,8 @@ let package = Package(
             dependencies: ["Flows", "YAML", "Catalog", "Diagnostics"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
         .testTarget(name: "FlowcTests", dependencies: ["flowc"]),
     ]
 )

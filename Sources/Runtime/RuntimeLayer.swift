@@ -1,0 +1,1 @@
+// The runtime layer: executes compiled flow graphs against event streams.

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Draw: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "graph", abstract: "Not available yet.")
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Not available yet.")
+}

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, bottom to top: Diagnostics ← YAML ← Catalog ← CEL ← Flows (syntax tree, checker, lowering)
-// ← Graph ← Runtime ← the `flowc` command. Each layer is its own module with its own tests.
+// ← Graph ← Runtime (with State, the SQLite store) ← the `flowc` command. Each layer is its own module with its own tests.
 let package = Package(
     name: "flowc",
     platforms: [.macOS(.v14)],
@@ -18,6 +18,11 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(name: "Diagnostics"),
         .target(name: "YAML", dependencies: ["CYAML", "Diagnostics"]),
         .target(
@@ -28,11 +33,12 @@ let package = Package(
         .target(name: "CEL", dependencies: ["Diagnostics"]),
         .target(name: "Flows", dependencies: ["Diagnostics", "YAML", "Catalog", "CEL"]),
         .target(name: "Graph", dependencies: ["Diagnostics", "Flows", "CEL", "Catalog"]),
-        .target(name: "Runtime", dependencies: ["Diagnostics", "Graph", "CEL", "Catalog"]),
+        .target(name: "State", dependencies: ["CSQLite"]),
+        .target(name: "Runtime", dependencies: ["Diagnostics", "Graph", "CEL", "Catalog", "Flows", "State"]),
         .executableTarget(
             name: "flowc",
             dependencies: [
-                "Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime",
+                "Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime", "State",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,8 +56,9 @@ let package = Package(
             dependencies: ["Flows", "YAML", "Catalog", "Diagnostics"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "GraphTests", dependencies: ["Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"], exclude: ["Fixtures"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
+        .testTarget(name: "StateTests", dependencies: ["State"]),
         .testTarget(name: "FlowcTests", dependencies: ["flowc"]),
     ]
 )

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A type written in the catalog: CEL's type names plus records for payloads.
 /// Grammar: `int | uint | double | bool | string | bytes | timestamp | duration | dyn |
 /// null_type | list(T) | map(K, V) | {name: T, other?: T}`.
@@ -38,7 +40,16 @@ public indirect enum CatalogType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Parses a type expression. Catalogs hold a few dozen distinct type texts that checkers
+    /// ask for once per value they read, so parsed types are remembered process-wide.
     public static func parse(_ text: String) throws -> CatalogType {
+        if let known = ParsedTypeCache.shared.type(for: text) { return known }
+        let type = try parseUncached(text)
+        ParsedTypeCache.shared.remember(type, for: text)
+        return type
+    }
+
+    private static func parseUncached(_ text: String) throws -> CatalogType {
         var parser = TypeParser(Array(text.unicodeScalars))
         let type = try parser.parseType()
         parser.skipSpaces()
@@ -49,6 +60,28 @@ public indirect enum CatalogType: Sendable, Hashable, CustomStringConvertible {
     /// Fields of a record built from catalog field lists.
     public static func record(_ fields: [Field]) throws -> CatalogType {
         .record(try fields.map { RecordField(name: $0.name, type: try parse($0.type), optional: $0.optional) })
+    }
+}
+
+/// Successfully parsed type texts; failures are not kept, so their errors are rebuilt each time.
+/// Bounded, because callers may also parse texts that come from users rather than the catalog.
+private final class ParsedTypeCache: @unchecked Sendable {
+    static let shared = ParsedTypeCache()
+    private static let capacity = 4_096
+    private let lock = NSLock()
+    private var types: [String: CatalogType] = [:]
+
+    func type(for text: String) -> CatalogType? {
+        lock.lock()
+        defer { lock.unlock() }
+        return types[text]
+    }
+
+    func remember(_ type: CatalogType, for text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if types.count >= Self.capacity { types.removeAll(keepingCapacity: true) }
+        types[text] = type
     }
 }
 

@@ -41,6 +41,7 @@ public enum FlowChecker {
             diagnostics += decoder.diagnostics
         }
         diagnostics += duplicateNames(flows)
+        diagnostics = FlowTypingPass.apply(to: flows, diagnostics: diagnostics, files: streams.map(\.file), catalog: catalog)
         return FlowCheckResult(flows: flows, diagnostics: sortedInSourceOrder(diagnostics))
     }
 

@@ -18,29 +18,36 @@ extension FlowDecoder {
                 report(.warning(.flowEmptyNestedList, "`\(what)` has no actions", at: node.span))
             }
         }
-        return ActionList(actions: items.map { decodeAction($0) }, span: node.span)
+        var actions: [FlowAction] = []
+        actions.reserveCapacity(items.count)
+        for item in items { actions.append(decodeAction(item)) }
+        return ActionList(actions: actions, span: node.span)
     }
 
     mutating func decodeAction(_ node: YAMLNode) -> FlowAction {
-        let index = nextActionIndex
+        let position = nextActionIndex
         nextActionIndex += 1
         var action = FlowAction(
-            index: index, id: nil, type: nil, kind: .unknown, span: node.span, description: nil, inputs: [], condition: nil,
+            index: position, id: nil, type: nil, kind: .unknown, span: node.span, description: nil, inputs: [], condition: nil,
             runAfter: nil, retry: nil, timeout: nil, controlKeys: [])
         guard let pairs = node.mapping else {
             error(.flowWrongKind, "expected an action (a mapping with `id` and `type`), found \(foundDescription(node))", at: node.span)
             return action
         }
+        var actionInfo: CatalogIndex.ActionInfo?
+        var controlInfo: CatalogIndex.ControlInfo?
         // The type decides which keys are valid, so read it first.
         if let typeNode = node["type"], let name = string(typeNode, for: "type") {
             action.type = Located(name, at: typeNode.span)
-            if let known = catalog.action(name) {
-                action.kind = .action(known.name)
-            } else if let control = catalog.control(name) {
-                action.kind = .control(control.name)
+            if let known = index.actions[name] {
+                actionInfo = known
+                action.kind = .action(known.action.name)
+            } else if let known = index.controls[name] {
+                controlInfo = known
+                action.kind = .control(known.control.name)
             } else {
                 reportUnknownName(
-                    .flowUnknownActionType, "unknown action type `\(name)`", name, candidates: catalog.actionTypeNames, at: typeNode.span,
+                    .flowUnknownActionType, "unknown action type `\(name)`", name, candidates: index.actionTypeNames, at: typeNode.span,
                     listing: "action types")
             }
         }
@@ -48,21 +55,18 @@ extension FlowDecoder {
             checkIdentifier(id, at: idNode.span, what: "action id")
             action.id = Located(id, at: idNode.span)
         }
-        let common = catalog.actionKeys
         let context: String
         let allowed: [String]
-        var control: Control?
-        switch action.kind {
-        case .action(let name):
-            context = "\(Self.article(name)) `\(name)` action"
-            allowed = common.map(\.name)
-        case .control(let name):
-            control = catalog.control(name)
-            context = "\(Self.article(name)) `\(name)` action"
-            allowed = common.map(\.name).filter { $0 != "with" } + (control?.keys.map(\.name) ?? [])
-        case .unknown:
+        let control = controlInfo?.control
+        if let actionInfo {
+            context = actionInfo.context
+            allowed = index.commonKeyNames
+        } else if let controlInfo {
+            context = controlInfo.context
+            allowed = controlInfo.allowed
+        } else {
             context = "an action"
-            allowed = common.map(\.name)
+            allowed = index.commonKeyNames
         }
         var keyed = pairs
         if let control, let with = keyed.first(where: { $0.key.scalar?.value == "with" }) {
@@ -74,24 +78,26 @@ extension FlowDecoder {
             keyed.removeAll { $0.key.scalar?.value == "with" }
         }
         let entries = entries(of: keyed, allowed: allowed, context: context, checkUnknown: action.kind != .unknown)
-        let described = action.id.map { "action `\($0.value)`" } ?? "this action"
-        requireKeys(common.filter(\.required).map(\.name), in: entries, anchor: anchor(pairs, node), context: described)
-        if let control {
-            let anchor = action.type?.span ?? anchor(pairs, node)
-            requireKeys(control.keys.filter(\.required).map(\.name), in: entries, anchor: anchor, context: described)
+        let id = action.id
+        func described() -> String { id.map { "action `\($0.value)`" } ?? "this action" }
+        requireKeys(index.requiredCommonKeys, in: entries, anchor: anchor(pairs, node), context: described())
+        if let controlInfo {
+            requireKeys(controlInfo.requiredKeys, in: entries, anchor: action.type?.span ?? anchor(pairs, node), context: described())
         }
-        if case .action(let name) = action.kind, let definition = catalog.action(name), node["with"] == nil,
-           !suggestedKeys.contains("with") {
-            let required = definition.inputs.filter(\.required).map { "`\($0.name)`" }
+        if case .action(let name) = action.kind, let definition = actionInfo, !definition.requiredInputs.isEmpty,
+           node["with"] == nil, !suggestedKeys.contains("with") {
+            let required = definition.requiredInputs.map { "`\($0)`" }
+            let described = described()
             if !required.isEmpty {
                 error(.flowMissingKey, "missing required key `with` in \(described)", at: action.type?.span ?? anchor(pairs, node),
                       label: "`\(name)` needs \(required.joined(separator: ", "))")
             }
         }
+        action.keySpans.reserveCapacity(entries.count)
         for entry in entries {
             let value = entry.pair.value
             action.keySpans[entry.name] = entry.pair.key.span
-            if let key = control?.keys.first(where: { $0.name == entry.name }) {
+            if let key = controlInfo?.keyByName[entry.name] {
                 if let decoded = decodeControlKey(value, key: key) {
                     action.controlKeys.append(ControlKey(name: entry.name, keySpan: entry.pair.key.span, value: decoded))
                 }
@@ -103,18 +109,18 @@ extension FlowDecoder {
             case "description":
                 action.description = string(value, for: "description")
             case "with":
-                if case .action(let name) = action.kind, let definition = catalog.action(name) {
-                    action.inputs = decodeInputs(value, action: definition)
+                if let actionInfo {
+                    action.inputs = decodeInputs(value, action: actionInfo)
                 } else if action.kind == .unknown, value.mapping == nil {
                     wrongKind(value, expected: "a mapping of inputs", for: "with")
                 }
             case "if":
                 action.condition = bareExpression(value, type: "bool", what: "if")
             case "run_after":
-                let parameter = common.first { $0.name == "run_after" }
+                let parameter = index.commonKeyByName["run_after"]
                 action.runAfter = decodeRunAfter(value, keySpan: entry.pair.key.span, parameter: parameter)
             case "retry":
-                action.retry = decodeRetry(value, parameter: common.first { $0.name == "retry" })
+                action.retry = decodeRetry(value, parameter: index.commonKeyByName["retry"])
             case "timeout":
                 if let duration = duration(value, for: "timeout") {
                     if duration.milliseconds == 0 {
@@ -124,7 +130,7 @@ extension FlowDecoder {
                     }
                 }
             default:
-                if let parameter = common.first(where: { $0.name == entry.name }) {
+                if let parameter = index.commonKeyByName[entry.name] {
                     _ = self.value(value, for: parameter, what: entry.name)
                 }
             }
@@ -137,18 +143,18 @@ extension FlowDecoder {
         return "aeiou".contains(first) ? "an" : "a"
     }
 
-    mutating func decodeInputs(_ node: YAMLNode, action: Action) -> [FlowArgument] {
+    mutating func decodeInputs(_ node: YAMLNode, action info: CatalogIndex.ActionInfo) -> [FlowArgument] {
         guard let pairs = node.mapping else {
             wrongKind(node, expected: "a mapping of inputs", for: "with")
             return []
         }
-        let context = "the inputs of `\(action.name)`"
-        let entries = entries(of: pairs, allowed: action.inputs.map(\.name), context: context)
-        let required = action.inputs.filter(\.required).map(\.name)
-        requireKeys(required, in: entries, anchor: anchor(pairs, node), context: "`with` of `\(action.name)`")
+        let action = info.action
+        let entries = entries(of: pairs, allowed: info.inputNames, context: "the inputs of `\(action.name)`")
+        requireKeys(info.requiredInputs, in: entries, anchor: anchor(pairs, node), context: "`with` of `\(action.name)`")
         var arguments: [FlowArgument] = []
+        arguments.reserveCapacity(entries.count)
         for entry in entries {
-            guard let parameter = action.inputs.first(where: { $0.name == entry.name }) else { continue }
+            guard let parameter = info.inputByName[entry.name] else { continue }
             let value = value(entry.pair.value, for: parameter, what: "with.\(entry.name)")
             arguments.append(FlowArgument(name: entry.name, keySpan: entry.pair.key.span, value: value))
         }
@@ -248,7 +254,9 @@ extension FlowDecoder {
         }
         var retry = RetrySpec(span: node.span)
         var retryKeys = ["attempts", "backoff", "delay", "max_delay"]
-        if let type = parameter.flatMap({ try? CatalogType.parse($0.type) }), case .record(let fields) = type {
+        if let parameter, parameter == index.commonKeyByName["retry"], let known = index.retryKeys {
+            retryKeys = known
+        } else if let type = parameter.flatMap({ try? CatalogType.parse($0.type) }), case .record(let fields) = type {
             retryKeys = fields.map(\.name)
         }
         for entry in entries(of: pairs, allowed: retryKeys, context: "`retry`") {

@@ -7,19 +7,19 @@ extension FlowDecoder {
     // MARK: - Values
 
     /// A value read as its catalog parameter's `kind` says.
-    mutating func value(_ node: YAMLNode, for parameter: Parameter, what: String) -> FlowValue {
+    mutating func value(_ node: YAMLNode, for parameter: Parameter, what: @autoclosure () -> String) -> FlowValue {
         let type = (try? CatalogType.parse(parameter.type)) ?? .dyn
         switch parameter.kind {
         case "expression":
-            if let site = bareExpression(node, type: parameter.type, what: what) { return .expression(site) }
+            if let site = bareExpression(node, type: parameter.type, what: what()) { return .expression(site) }
             return .null(node.span)
         case "literal":
-            return read(node, ValueShape(parameter, type: type, expressions: false), what: what)
+            return read(node, ValueShape(parameter, type: type, expressions: false), what: what())
         case "name":
-            if let name = string(node, for: what) { checkIdentifier(name, at: node.span, what: "`\(what)` name") }
+            if let name = string(node, for: what()) { checkIdentifier(name, at: node.span, what: "`\(what())` name") }
             return node.scalar.map { .literal($0, node.span) } ?? .null(node.span)
         default:
-            return read(node, ValueShape(parameter, type: type, expressions: true), what: what)
+            return read(node, ValueShape(parameter, type: type, expressions: true), what: what())
         }
     }
 
@@ -50,7 +50,7 @@ extension FlowDecoder {
 
     /// Reads a value of a catalog type. Scalars holding `${{` become expression sites where
     /// the shape allows them; their types are checked later, with CEL.
-    mutating func read(_ node: YAMLNode, _ shape: ValueShape, what: String) -> FlowValue {
+    mutating func read(_ node: YAMLNode, _ shape: ValueShape, what: @autoclosure () -> String) -> FlowValue {
         let type = shape.type
         switch node.kind {
         case .scalar(let scalar):
@@ -60,14 +60,14 @@ extension FlowDecoder {
                     return .null(node.span)
                 }
                 report(Diagnostic(
-                    .flowMisplacedExpression, .error, "`\(what)` takes a literal value; `${{ }}` is not evaluated here", at: node.span)
+                    .flowMisplacedExpression, .error, "`\(what())` takes a literal value; `${{ }}` is not evaluated here", at: node.span)
                     .with(note: "write `$${{` for a literal `${{`"))
                 return .literal(scalar, node.span)
             }
             if case .list(let element) = type, shape.acceptsSingle {
-                return read(node, shape.element(element, keepValues: true), what: what)
+                return read(node, shape.element(element, keepValues: true), what: what())
             }
-            checkScalar(node, scalar, type: type, values: shape.values, what: what)
+            checkScalar(node, scalar, type: type, values: shape.values, what: what())
             return scalar.isNull ? .null(node.span) : .literal(scalar, node.span)
         case .sequence(let items):
             let element: CatalogType
@@ -75,45 +75,45 @@ extension FlowDecoder {
             case .list(let inner): element = inner
             case .dyn: element = .dyn
             default:
-                wrongKind(node, expected: expectedDescription(type), for: what)
+                wrongKind(node, expected: expectedDescription(type), for: what())
                 return .null(node.span)
             }
             let elementShape = shape.element(element, keepValues: true)
-            let read = items.enumerated().map { self.read($0.element, elementShape, what: "\(what)[\($0.offset)]") }
+            let read = items.enumerated().map { self.read($0.element, elementShape, what: "\(what())[\($0.offset)]") }
             return .list(read, node.span)
         case .mapping(let pairs):
             switch type {
             case .map(_, let valueType):
-                return .map(mapEntries(pairs, what: what) { decoder, name, value in
-                    decoder.read(value, shape.element(valueType), what: "\(what).\(name)")
+                return .map(mapEntries(pairs, what: what()) { decoder, name, value in
+                    decoder.read(value, shape.element(valueType), what: "\(what()).\(name)")
                 }, node.span)
             case .dyn:
-                return .map(mapEntries(pairs, what: what) { decoder, name, value in
-                    decoder.read(value, shape.element(.dyn), what: "\(what).\(name)")
+                return .map(mapEntries(pairs, what: what()) { decoder, name, value in
+                    decoder.read(value, shape.element(.dyn), what: "\(what()).\(name)")
                 }, node.span)
             case .record(let fields):
-                let known = entries(of: pairs, allowed: fields.map(\.name), context: "`\(what)`")
-                requireKeys(fields.filter { !$0.optional }.map(\.name), in: known, anchor: anchor(pairs, node), context: "`\(what)`")
+                let known = entries(of: pairs, allowed: fields.map(\.name), context: "`\(what())`")
+                requireKeys(fields.filter { !$0.optional }.map(\.name), in: known, anchor: anchor(pairs, node), context: "`\(what())`")
                 let mapped = known.compactMap { entry -> FlowValue.MapEntry? in
                     guard let field = fields.first(where: { $0.name == entry.name }) else { return nil }
-                    let value = read(entry.pair.value, shape.element(field.type), what: "\(what).\(entry.name)")
+                    let value = read(entry.pair.value, shape.element(field.type), what: "\(what()).\(entry.name)")
                     return FlowValue.MapEntry(key: Located(entry.name, at: entry.pair.key.span), value: value)
                 }
                 return .map(mapped, node.span)
             default:
-                wrongKind(node, expected: expectedDescription(type), for: what)
+                wrongKind(node, expected: expectedDescription(type), for: what())
                 return .null(node.span)
             }
         }
     }
 
     mutating func mapEntries(
-        _ pairs: [YAMLPair], what: String, _ read: (inout FlowDecoder, String, YAMLNode) -> FlowValue
+        _ pairs: [YAMLPair], what: @autoclosure () -> String, _ read: (inout FlowDecoder, String, YAMLNode) -> FlowValue
     ) -> [FlowValue.MapEntry] {
         var result: [FlowValue.MapEntry] = []
         for pair in pairs {
             guard let key = pair.key.scalar, !key.isNull else {
-                error(.flowWrongKind, "expected a string key in `\(what)`, found \(foundDescription(pair.key))", at: pair.key.span)
+                error(.flowWrongKind, "expected a string key in `\(what())`, found \(foundDescription(pair.key))", at: pair.key.span)
                 continue
             }
             result.append(FlowValue.MapEntry(key: Located(key.value, at: pair.key.span), value: read(&self, key.value, pair.value)))
@@ -122,26 +122,26 @@ extension FlowDecoder {
     }
 
     /// Checks a literal scalar against a scalar type and an enum.
-    mutating func checkScalar(_ node: YAMLNode, _ scalar: YAMLScalar, type: CatalogType, values: [String]?, what: String) {
+    mutating func checkScalar(_ node: YAMLNode, _ scalar: YAMLScalar, type: CatalogType, values: [String]?, what: @autoclosure () -> String) {
         if scalar.isNull {
-            if type != .dyn && type != .null { wrongKind(node, expected: expectedDescription(type), for: what) }
+            if type != .dyn && type != .null { wrongKind(node, expected: expectedDescription(type), for: what()) }
             return
         }
         switch type {
         case .string, .bytes, .timestamp:
-            if let values { _ = checkEnum(scalar.value, values: values, at: node.span, what: what) }
+            if let values { _ = checkEnum(scalar.value, values: values, at: node.span, what: what()) }
         case .bool:
-            _ = bool(node, for: what)
+            _ = bool(node, for: what())
         case .int, .uint:
-            if let value = integer(node, for: what), type == .uint, value < 0 {
-                error(.flowNumberOutOfRange, "`\(what)` must not be negative, found \(value)", at: node.span)
+            if let value = integer(node, for: what()), type == .uint, value < 0 {
+                error(.flowNumberOutOfRange, "`\(what())` must not be negative, found \(value)", at: node.span)
             }
         case .double:
-            _ = number(node, for: what)
+            _ = number(node, for: what())
         case .duration:
-            _ = duration(node, for: what)
+            _ = duration(node, for: what())
         case .list, .map, .record:
-            wrongKind(node, expected: expectedDescription(type), for: what)
+            wrongKind(node, expected: expectedDescription(type), for: what())
         case .dyn, .null:
             break
         }
@@ -150,17 +150,17 @@ extension FlowDecoder {
     // MARK: - Scalars
 
     /// A scalar's text; any non-null scalar is a string (YAML 1.1's typing does not apply).
-    mutating func string(_ node: YAMLNode, for what: String) -> String? {
+    mutating func string(_ node: YAMLNode, for what: @autoclosure () -> String) -> String? {
         guard let scalar = node.scalar, !scalar.isNull else {
-            wrongKind(node, expected: "a string", for: what)
+            wrongKind(node, expected: "a string", for: what())
             return nil
         }
         return scalar.value
     }
 
-    mutating func bool(_ node: YAMLNode, for what: String) -> Bool? {
+    mutating func bool(_ node: YAMLNode, for what: @autoclosure () -> String) -> Bool? {
         guard let scalar = node.scalar, !scalar.isNull else {
-            wrongKind(node, expected: "`true` or `false`", for: what)
+            wrongKind(node, expected: "`true` or `false`", for: what())
             return nil
         }
         if scalar.style == .plain {
@@ -172,94 +172,94 @@ extension FlowDecoder {
            let meaning = YAML11Bool.meaning(scalar.value) {
             let replacement = meaning ? "true" : "false"
             report(Diagnostic(
-                .flowInvalidBool, .error, "expected `true` or `false` for `\(what)`, found \(foundDescription(node))", at: node.span,
+                .flowInvalidBool, .error, "expected `true` or `false` for `\(what())`, found \(foundDescription(node))", at: node.span,
                 label: "flowc reads only `true` and `false` as booleans",
                 notes: [Note(
                     "YAML 1.1 reads words such as `yes`, `no`, `on` and `off` as booleans, YAML 1.2 does not; write `\(replacement)`")],
                 fixIts: [FixIt(span: node.span, replacement: replacement)]))
             return meaning
         }
-        wrongKind(node, expected: "`true` or `false`", for: what)
+        wrongKind(node, expected: "`true` or `false`", for: what())
         return nil
     }
 
-    mutating func integer(_ node: YAMLNode, for what: String) -> Int64? {
+    mutating func integer(_ node: YAMLNode, for what: @autoclosure () -> String) -> Int64? {
         guard let scalar = node.scalar, !scalar.isNull, scalar.style == .plain else {
-            error(.flowInvalidNumber, "expected an integer for `\(what)`, found \(foundDescription(node))", at: node.span)
+            error(.flowInvalidNumber, "expected an integer for `\(what())`, found \(foundDescription(node))", at: node.span)
             return nil
         }
         switch NumberSyntax.integer(scalar.value) {
         case .value(let value):
             return value
         case .outOfRange:
-            error(.flowNumberOutOfRange, "`\(scalar.value)` is out of range for `\(what)`", at: node.span,
+            error(.flowNumberOutOfRange, "`\(scalar.value)` is out of range for `\(what())`", at: node.span,
                   label: "integers are 64-bit, at most 9223372036854775807")
         case .notAnInteger:
-            error(.flowInvalidNumber, "expected an integer for `\(what)`, found \(foundDescription(node))", at: node.span)
+            error(.flowInvalidNumber, "expected an integer for `\(what())`, found \(foundDescription(node))", at: node.span)
         }
         return nil
     }
 
-    mutating func number(_ node: YAMLNode, for what: String) -> Double? {
+    mutating func number(_ node: YAMLNode, for what: @autoclosure () -> String) -> Double? {
         guard let scalar = node.scalar, !scalar.isNull, scalar.style == .plain else {
-            error(.flowInvalidNumber, "expected a number for `\(what)`, found \(foundDescription(node))", at: node.span)
+            error(.flowInvalidNumber, "expected a number for `\(what())`, found \(foundDescription(node))", at: node.span)
             return nil
         }
         switch NumberSyntax.number(scalar.value) {
         case .value(let value):
             return value
         case .outOfRange:
-            error(.flowNumberOutOfRange, "`\(scalar.value)` is out of range for `\(what)`", at: node.span,
+            error(.flowNumberOutOfRange, "`\(scalar.value)` is out of range for `\(what())`", at: node.span,
                   label: "numbers are 64-bit floating point, at most about 1.8e308")
         case .notANumber:
-            error(.flowInvalidNumber, "expected a number for `\(what)`, found \(foundDescription(node))", at: node.span)
+            error(.flowInvalidNumber, "expected a number for `\(what())`, found \(foundDescription(node))", at: node.span)
         }
         return nil
     }
 
-    mutating func duration(_ node: YAMLNode, for what: String) -> FlowDuration? {
+    mutating func duration(_ node: YAMLNode, for what: @autoclosure () -> String) -> FlowDuration? {
         guard let text = node.scalar.flatMap({ $0.isNull ? nil : $0.value }) else {
-            wrongKind(node, expected: expectedDescription(.duration), for: what)
+            wrongKind(node, expected: expectedDescription(.duration), for: what())
             return nil
         }
         switch FlowDuration.parse(text) {
         case .success(let duration):
             return duration
         case .failure(.syntax(let reason)):
-            var diagnostic = Diagnostic(.flowInvalidDuration, .error, "invalid duration `\(text)` for `\(what)`", at: node.span, label: reason)
+            var diagnostic = Diagnostic(.flowInvalidDuration, .error, "invalid duration `\(text)` for `\(what())`", at: node.span, label: reason)
             if let suggestion = FlowDuration.suggestion(for: text) {
                 diagnostic = diagnostic.with(fixIt: suggestion, at: node.span)
             }
             report(diagnostic)
         case .failure(.tooLong):
             error(
-                .flowDurationOutOfRange, "duration `\(text)` for `\(what)` is longer than the maximum of \(FlowDuration.maximum)",
+                .flowDurationOutOfRange, "duration `\(text)` for `\(what())` is longer than the maximum of \(FlowDuration.maximum)",
                 at: node.span)
         }
         return nil
     }
 
     /// Whether `text` is one of `values`; reports it with a did-you-mean when not.
-    mutating func checkEnum(_ text: String, values: [String], at span: SourceSpan, what: String) -> Bool {
+    mutating func checkEnum(_ text: String, values: [String], at span: SourceSpan, what: @autoclosure () -> String) -> Bool {
         guard !values.contains(text) else { return true }
         let listed = values.map { "`\($0)`" }.joined(separator: ", ")
         if let suggestion = nearestName(to: text, in: values) {
             report(Diagnostic(
-                .flowInvalidEnumValue, .error, "invalid value `\(text)` for `\(what)`; did you mean `\(suggestion)`?", at: span,
+                .flowInvalidEnumValue, .error, "invalid value `\(text)` for `\(what())`; did you mean `\(suggestion)`?", at: span,
                 label: "expected one of \(listed)", fixIts: [FixIt(span: span, replacement: suggestion)]))
         } else {
-            error(.flowInvalidEnumValue, "invalid value `\(text)` for `\(what)`", at: span, label: "expected one of \(listed)")
+            error(.flowInvalidEnumValue, "invalid value `\(text)` for `\(what())`", at: span, label: "expected one of \(listed)")
         }
         return false
     }
 
     @discardableResult
-    mutating func checkIdentifier(_ name: String, at span: SourceSpan, what: String) -> Bool {
+    mutating func checkIdentifier(_ name: String, at span: SourceSpan, what: @autoclosure () -> String) -> Bool {
         if Identifier.isValid(name), !Identifier.celReservedWords.contains(name) { return true }
         let reason = Identifier.isValid(name)
             ? "`\(name)` is a reserved word of CEL"
             : "use letters, digits and `_`, not starting with a digit"
-        var diagnostic = Diagnostic(.flowInvalidIdentifier, .error, "invalid \(what) `\(name)`", at: span, label: reason)
+        var diagnostic = Diagnostic(.flowInvalidIdentifier, .error, "invalid \(what()) `\(name)`", at: span, label: reason)
         if let repaired = Identifier.repaired(name), repaired != name {
             diagnostic = diagnostic.with(fixIt: repaired, at: span)
         }
@@ -271,16 +271,16 @@ extension FlowDecoder {
 
     /// A bare expression (`conditions`, `if`, `condition`, `items`): CEL text, optionally
     /// wrapped whole in `${{ }}`.
-    mutating func bareExpression(_ node: YAMLNode, type: String, what: String) -> ExpressionSite? {
+    mutating func bareExpression(_ node: YAMLNode, type: String, what: @autoclosure () -> String) -> ExpressionSite? {
         guard let scalar = node.scalar, !scalar.isNull else {
             if node.scalar != nil {
-                error(.flowEmptyExpression, "`\(what)` needs an expression", at: node.span)
+                error(.flowEmptyExpression, "`\(what())` needs an expression", at: node.span)
             } else if node.mapping != nil {
                 report(Diagnostic(
-                    .flowWrongKind, .error, "expected an expression for `\(what)`, found a mapping", at: node.span,
+                    .flowWrongKind, .error, "expected an expression for `\(what())`, found a mapping", at: node.span,
                     notes: [Note("in YAML, `: ` inside an unquoted value starts a mapping; quote the expression")]))
             } else {
-                wrongKind(node, expected: "an expression", for: what)
+                wrongKind(node, expected: "an expression", for: what())
             }
             return nil
         }
@@ -296,7 +296,7 @@ extension FlowDecoder {
             let expressionParts = split.parts.filter(\.isExpression)
             guard literalsAreBlank, expressionParts.count == 1 else {
                 report(Diagnostic(
-                    .flowMisplacedExpression, .error, "`\(what)` takes a bare expression; `${{ }}` may only wrap all of it", at: node.span)
+                    .flowMisplacedExpression, .error, "`\(what())` takes a bare expression; `${{ }}` may only wrap all of it", at: node.span)
                     .with(note: "write the expression without `${{ }}`, for example `event.data.status == 'failed'`"))
                 return nil
             }
@@ -306,7 +306,7 @@ extension FlowDecoder {
             parts = [TemplatePart(kind: .expression, text: scalar.value, range: 0..<bytes)]
         }
         guard let expression = parts.first, !expression.text.allSatisfy(\.isWhitespace) else {
-            error(.flowEmptyExpression, "`\(what)` needs an expression", at: node.span)
+            error(.flowEmptyExpression, "`\(what())` needs an expression", at: node.span)
             return nil
         }
         parts = [expression]

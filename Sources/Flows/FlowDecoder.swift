@@ -1,5 +1,6 @@
 import Catalog
 import Diagnostics
+import Foundation
 import YAML
 
 /// Turns one YAML document into a ``Flow``, reporting every structural problem on the way.
@@ -8,6 +9,7 @@ import YAML
 /// action accepts comes from the catalog; only the language's own keys (SPEC 2) are named here.
 struct FlowDecoder {
     let catalog: Catalog
+    let index: CatalogIndex
     let file: SourceFile
     private(set) var diagnostics: [Diagnostic] = []
     var nextActionIndex = 0
@@ -20,6 +22,7 @@ struct FlowDecoder {
 
     init(catalog: Catalog, file: SourceFile) {
         self.catalog = catalog
+        self.index = CatalogIndex.of(catalog)
         self.file = file
     }
 
@@ -33,8 +36,8 @@ struct FlowDecoder {
         diagnostics.append(.error(code, message, at: span, label: label))
     }
 
-    mutating func wrongKind(_ node: YAMLNode, expected: String, for what: String) {
-        error(.flowWrongKind, "expected \(expected) for `\(what)`, found \(foundDescription(node))", at: node.span)
+    mutating func wrongKind(_ node: YAMLNode, expected: String, for what: @autoclosure () -> String) {
+        error(.flowWrongKind, "expected \(expected) for `\(what())`, found \(foundDescription(node))", at: node.span)
     }
 
     /// The span that stands for a whole mapping in "missing key" messages: its first key, so
@@ -54,7 +57,8 @@ struct FlowDecoder {
     /// nearest valid key and a fix-it.
     mutating func entries(of pairs: [YAMLPair], allowed: [String], context: String, checkUnknown: Bool = true) -> [Entry] {
         var result: [Entry] = []
-        suggestedKeys = []
+        result.reserveCapacity(pairs.count)
+        if !suggestedKeys.isEmpty { suggestedKeys = [] }
         for pair in pairs {
             guard let key = pair.key.scalar, !key.isNull else {
                 error(.flowWrongKind, "expected a string key in \(context), found \(foundDescription(pair.key))", at: pair.key.span)
@@ -91,9 +95,9 @@ struct FlowDecoder {
         return extended.count == 1 ? extended[0] : nil
     }
 
-    mutating func requireKeys(_ required: [String], in entries: [Entry], anchor: SourceSpan, context: String) {
+    mutating func requireKeys(_ required: [String], in entries: [Entry], anchor: SourceSpan, context: @autoclosure () -> String) {
         for name in required where !entries.contains(where: { $0.name == name }) && !suggestedKeys.contains(name) {
-            error(.flowMissingKey, "missing required key `\(name)` in \(context)", at: anchor)
+            error(.flowMissingKey, "missing required key `\(name)` in \(context())", at: anchor)
         }
     }
 
@@ -106,18 +110,18 @@ struct FlowDecoder {
             return nil
         }
         nextActionIndex = 0
-        let keys = catalog.flowKeys
-        let entries = entries(of: pairs, allowed: keys.map(\.name), context: "a flow")
+        let entries = entries(of: pairs, allowed: index.flowKeyNames, context: "a flow")
         var flow = Flow(
             name: nil, file: file.path, span: root.span, description: nil, enabled: true, concurrency: nil,
             trigger: nil, conditions: [], vars: [], actions: ActionList(actions: [], span: root.span), expressions: [], actionGraph: nil)
         let flowName = entries.first { $0.name == "flow" }?.pair.value.scalar?.value
-        let context = flowName.map { "flow `\($0)`" } ?? "this flow"
-        requireKeys(keys.filter(\.required).map(\.name), in: entries, anchor: anchor(pairs, root), context: context)
+        requireKeys(
+            index.requiredFlowKeys, in: entries, anchor: anchor(pairs, root), context: flowName.map { "flow `\($0)`" } ?? "this flow")
+        flow.keySpans.reserveCapacity(entries.count)
         for entry in entries {
             let value = entry.pair.value
             flow.keySpans[entry.name] = entry.pair.key.span
-            guard let parameter = keys.first(where: { $0.name == entry.name }) else { continue }
+            guard let parameter = index.flowKeyByName[entry.name] else { continue }
             switch entry.name {
             case "flow":
                 flow.name = decodeFlowName(value)
@@ -198,13 +202,13 @@ struct FlowDecoder {
         }
         var use = TriggerUse(type: nil, arguments: [], defaults: [:], span: node.span)
         let typeNode = node["type"]
-        let trigger: Trigger?
+        let trigger: CatalogIndex.TriggerInfo?
         if let typeNode, let name = string(typeNode, for: "trigger.type") {
             use.type = Located(name, at: typeNode.span)
-            trigger = catalog.trigger(name)
+            trigger = index.triggers[name]
             if trigger == nil {
                 reportUnknownName(
-                    .flowUnknownTrigger, "unknown trigger `\(name)`", name, candidates: catalog.triggers.map(\.name), at: typeNode.span,
+                    .flowUnknownTrigger, "unknown trigger `\(name)`", name, candidates: index.triggerNames, at: typeNode.span,
                     listing: "triggers")
             }
         } else {
@@ -215,12 +219,13 @@ struct FlowDecoder {
             // Without a known trigger its parameters cannot be judged.
             return use
         }
-        let parameters = trigger.parameters
-        let context = "trigger `\(trigger.name)`"
-        let entries = entries(of: pairs, allowed: ["type"] + parameters.map(\.name), context: context)
-        requireKeys(parameters.filter(\.required).map(\.name), in: entries, anchor: use.type?.span ?? anchor(pairs, node), context: context)
+        let parameters = trigger.trigger.parameters
+        let context = trigger.context
+        let entries = entries(of: pairs, allowed: trigger.allowed, context: context)
+        requireKeys(trigger.requiredParameters, in: entries, anchor: use.type?.span ?? anchor(pairs, node), context: context)
+        use.arguments.reserveCapacity(entries.count)
         for entry in entries where entry.name != "type" {
-            guard let parameter = parameters.first(where: { $0.name == entry.name }) else { continue }
+            guard let parameter = trigger.parameterByName[entry.name] else { continue }
             let value = value(entry.pair.value, for: parameter, what: "trigger.\(entry.name)")
             use.arguments.append(FlowArgument(name: entry.name, keySpan: entry.pair.key.span, value: value))
         }
@@ -240,5 +245,125 @@ struct FlowDecoder {
             report(Diagnostic(code, .error, message, at: span)
                 .with(note: "known \(listing): " + candidates.map { "`\($0)`" }.joined(separator: ", ")))
         }
+    }
+}
+
+/// What the decoder asks the catalog for every action and trigger, computed once per catalog:
+/// key lists, required keys and lookups by name. The catalog's own accessors scan arrays and
+/// build new lists on each call, which showed up as the largest cost of linting.
+final class CatalogIndex: Sendable {
+    struct ActionInfo: Sendable {
+        let action: Action
+        let context: String
+        let inputNames: [String]
+        let requiredInputs: [String]
+        let inputByName: [String: Parameter]
+    }
+
+    struct ControlInfo: Sendable {
+        let control: Control
+        let context: String
+        /// The common action keys except `with`, then the control's own keys.
+        let allowed: [String]
+        let requiredKeys: [String]
+        let keyByName: [String: Parameter]
+        /// Names a control binds without writing them: `(key name, default)` of its `name` keys.
+        let defaultBindings: [(key: String, name: String)]
+    }
+
+    struct TriggerInfo: Sendable {
+        let trigger: Trigger
+        let context: String
+        let allowed: [String]
+        let requiredParameters: [String]
+        let parameterByName: [String: Parameter]
+    }
+
+    let flowKeyNames: [String]
+    let requiredFlowKeys: [String]
+    let flowKeyByName: [String: Parameter]
+    let commonKeyNames: [String]
+    let requiredCommonKeys: [String]
+    let commonKeyByName: [String: Parameter]
+    let retryKeys: [String]?
+    let actions: [String: ActionInfo]
+    let controls: [String: ControlInfo]
+    let triggers: [String: TriggerInfo]
+    let triggerNames: [String]
+    let actionTypeNames: [String]
+
+    private let source: Catalog
+
+    private init(_ catalog: Catalog) {
+        source = catalog
+        flowKeyNames = catalog.flowKeys.map(\.name)
+        requiredFlowKeys = catalog.flowKeys.filter(\.required).map(\.name)
+        flowKeyByName = Self.firstByName(catalog.flowKeys)
+        let common = catalog.actionKeys
+        commonKeyNames = common.map(\.name)
+        requiredCommonKeys = common.filter(\.required).map(\.name)
+        commonKeyByName = Self.firstByName(common)
+        if let retry = common.first(where: { $0.name == "retry" }), let type = try? CatalogType.parse(retry.type),
+           case .record(let fields) = type {
+            retryKeys = fields.map(\.name)
+        } else {
+            retryKeys = nil
+        }
+        var actions: [String: ActionInfo] = [:]
+        for action in catalog.actions where actions[action.name] == nil {
+            actions[action.name] = ActionInfo(
+                action: action, context: "\(FlowDecoder.article(action.name)) `\(action.name)` action",
+                inputNames: action.inputs.map(\.name), requiredInputs: action.inputs.filter(\.required).map(\.name),
+                inputByName: Self.firstByName(action.inputs))
+        }
+        self.actions = actions
+        let commonWithoutWith = common.map(\.name).filter { $0 != "with" }
+        var controls: [String: ControlInfo] = [:]
+        for control in catalog.controls where controls[control.name] == nil {
+            controls[control.name] = ControlInfo(
+                control: control, context: "\(FlowDecoder.article(control.name)) `\(control.name)` action",
+                allowed: commonWithoutWith + control.keys.map(\.name), requiredKeys: control.keys.filter(\.required).map(\.name),
+                keyByName: Self.firstByName(control.keys),
+                defaultBindings: control.keys.compactMap { key in
+                    guard key.kind == "name", let name = key.defaultValue else { return nil }
+                    return (key.name, name)
+                })
+        }
+        self.controls = controls
+        var triggers: [String: TriggerInfo] = [:]
+        for trigger in catalog.triggers where triggers[trigger.name] == nil {
+            triggers[trigger.name] = TriggerInfo(
+                trigger: trigger, context: "trigger `\(trigger.name)`", allowed: ["type"] + trigger.parameters.map(\.name),
+                requiredParameters: trigger.parameters.filter(\.required).map(\.name),
+                parameterByName: Self.firstByName(trigger.parameters))
+        }
+        self.triggers = triggers
+        triggerNames = catalog.triggers.map(\.name)
+        actionTypeNames = catalog.actionTypeNames
+    }
+
+    private static func firstByName(_ parameters: [Parameter]) -> [String: Parameter] {
+        var result: [String: Parameter] = [:]
+        for parameter in parameters where result[parameter.name] == nil { result[parameter.name] = parameter }
+        return result
+    }
+
+    private func isIndex(of catalog: Catalog) -> Bool {
+        // Arrays compare by identity first, so a copy of the same catalog is recognised at once.
+        source.flowKeys == catalog.flowKeys && source.actionKeys == catalog.actionKeys && source.actions == catalog.actions
+            && source.controls == catalog.controls && source.triggers == catalog.triggers
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var latest: CatalogIndex?
+
+    /// The index of `catalog`, reused while the same catalog is checked file after file.
+    static func of(_ catalog: Catalog) -> CatalogIndex {
+        lock.lock()
+        defer { lock.unlock() }
+        if let latest, latest.isIndex(of: catalog) { return latest }
+        let index = CatalogIndex(catalog)
+        latest = index
+        return index
     }
 }

@@ -9,12 +9,13 @@ struct ScopeChecker {
 
     private(set) var diagnostics: [Diagnostic] = []
     private let flow: Flow
-    private let catalog: Catalog
+    private let index: CatalogIndex
 
     /// Every action in pre-order, by ``FlowAction/index``.
     private var actions: [FlowAction] = []
-    /// Where each action stands: its list and the control actions around it.
-    private var placement: [Int: Placement] = [:]
+    /// Where each action stands: its list and the control actions around it, by index (the
+    /// walk places actions in index order, so this runs parallel to ``actions``).
+    private var placements: [Placement] = []
     /// The first action with each id.
     private var byID: [String: Int] = [:]
     /// What each action waits for, by index (see ``computeDependencies(of:)``).
@@ -22,6 +23,10 @@ struct ScopeChecker {
     private var listCount = 0
     private var expressions: [ScopedExpression] = []
     private var graph: ActionGraph?
+
+    private func placement(_ index: Int) -> Placement? {
+        placements.indices.contains(index) ? placements[index] : nil
+    }
 
     private struct Placement {
         /// Which list the action is in (lists are numbered as they are met).
@@ -38,20 +43,40 @@ struct ScopeChecker {
 
     init(flow: Flow, catalog: Catalog) {
         self.flow = flow
-        self.catalog = catalog
+        self.index = CatalogIndex.of(catalog)
     }
 
     mutating func run() -> (diagnostics: [Diagnostic], expressions: [ScopedExpression], graph: ActionGraph?) {
+        // Actions are large values: growing these arrays one append at a time copied them
+        // over and over.
+        let count = Self.actionCount(flow.actions)
+        actions.reserveCapacity(count)
+        placements.reserveCapacity(count)
         place(flow.actions, enclosing: [], loopVariables: [])
         checkIDs()
         dependencyTable = actions.indices.map { computeDependencies(of: $0) }
         checkRunAfter()
         checkCycles()
         collectExpressions()
-        return (diagnostics, expressions.sorted { $0.site.span.start.offset < $1.site.span.start.offset }, graph)
+        // Usually collected in document order already; sorting copies every (large) element.
+        let isInOrder = zip(expressions, expressions.dropFirst()).allSatisfy {
+            $0.site.span.start.offset <= $1.site.span.start.offset
+        }
+        if !isInOrder {
+            expressions.sort { $0.site.span.start.offset < $1.site.span.start.offset }
+        }
+        return (diagnostics, expressions, graph)
     }
 
     // MARK: - Placement
+
+    private static func actionCount(_ list: ActionList) -> Int {
+        var count = list.actions.count
+        for action in list.actions where !action.controlKeys.isEmpty {
+            for nested in action.nestedLists { count += actionCount(nested) }
+        }
+        return count
+    }
 
     private mutating func place(_ list: ActionList, enclosing: [Int], loopVariables: [String]) {
         let siblings = list.actions.map(\.index)
@@ -61,8 +86,8 @@ struct ScopeChecker {
             // Indices are given in pre-order per flow, the order of this walk.
             guard action.index == actions.count else { continue }
             actions.append(action)
-            placement[action.index] = Placement(
-                list: listNumber, position: position, siblings: siblings, enclosing: enclosing, loopVariables: loopVariables)
+            placements.append(Placement(
+                list: listNumber, position: position, siblings: siblings, enclosing: enclosing, loopVariables: loopVariables))
             var inner = loopVariables
             for key in action.controlKeys {
                 if case .name(let name) = key.value {
@@ -71,18 +96,23 @@ struct ScopeChecker {
                 }
             }
             inner += defaultBindings(of: action)
-            for nested in action.nestedLists {
-                place(nested, enclosing: enclosing + [action.index], loopVariables: inner)
+            let nestedLists = action.nestedLists
+            if !nestedLists.isEmpty {
+                let nestedEnclosing = enclosing + [action.index]
+                for nested in nestedLists {
+                    place(nested, enclosing: nestedEnclosing, loopVariables: inner)
+                }
             }
         }
     }
 
     /// Names a control action binds without writing them (`foreach` binds `item`).
     private func defaultBindings(of action: FlowAction) -> [String] {
-        guard case .control(let name) = action.kind, let control = catalog.control(name) else { return [] }
-        return control.keys.compactMap { key in
-            guard key.kind == "name", action.controlKey(key.name) == nil else { return nil }
-            return key.defaultValue
+        guard case .control(let name) = action.kind, let control = index.controls[name], !control.defaultBindings.isEmpty else {
+            return []
+        }
+        return control.defaultBindings.compactMap { binding in
+            action.controlKey(binding.key) == nil ? binding.name : nil
         }
     }
 
@@ -120,10 +150,10 @@ struct ScopeChecker {
     /// Actions a `run_after` in `index` may name: siblings, and the actions written before
     /// each enclosing control action in that control's own list.
     private func runAfterScope(of index: Int) -> [Int] {
-        guard let place = placement[index] else { return [] }
+        guard let place = placement(index) else { return [] }
         var scope = place.siblings.filter { $0 != index }
         for control in place.enclosing {
-            guard let outer = placement[control] else { continue }
+            guard let outer = placement(control) else { continue }
             scope += outer.siblings.prefix { $0 != control }
         }
         return scope
@@ -131,10 +161,10 @@ struct ScopeChecker {
 
     /// Whether `target` is in ``runAfterScope(of:)`` of `index`, without building the list.
     private func isInRunAfterScope(_ target: Int, of index: Int) -> Bool {
-        guard target != index, let place = placement[index], let targetPlace = placement[target] else { return false }
+        guard target != index, let place = placement(index), let targetPlace = placement(target) else { return false }
         if targetPlace.list == place.list { return true }
         return place.enclosing.contains { control in
-            guard let controlPlace = placement[control] else { return false }
+            guard let controlPlace = placement(control) else { return false }
             return controlPlace.list == targetPlace.list && targetPlace.position < controlPlace.position
         }
     }
@@ -175,8 +205,8 @@ struct ScopeChecker {
     }
 
     private func outOfScopeReason(target: Int, from index: Int) -> String {
-        let targetEnclosing = placement[target]?.enclosing ?? []
-        let ownEnclosing = placement[index]?.enclosing ?? []
+        let targetEnclosing = placement(target)?.enclosing ?? []
+        let ownEnclosing = placement(index)?.enclosing ?? []
         if ownEnclosing.contains(target) {
             return "it contains this action and finishes only after it"
         }
@@ -194,7 +224,7 @@ struct ScopeChecker {
     }
 
     private func computeDependencies(of index: Int) -> [Int] {
-        guard let place = placement[index] else { return [] }
+        guard let place = placement(index) else { return [] }
         var result: [Int] = []
         if let runAfter = actions[index].runAfter {
             // Targets out of scope are reported on their own; following them would also
@@ -208,7 +238,7 @@ struct ScopeChecker {
 
     private func edges(of index: Int) -> [Int] {
         var result = dependencies(of: index)
-        if let control = placement[index]?.enclosing.last {
+        if let control = placement(index)?.enclosing.last {
             result += dependencies(of: control)
         }
         for list in actions[index].nestedLists {
@@ -248,7 +278,7 @@ struct ScopeChecker {
         let graph = ActionGraph(
             ids: actions.map { $0.id?.value },
             dependencies: dependencyTable,
-            enclosing: actions.indices.map { placement[$0]?.enclosing.last })
+            enclosing: actions.indices.map { placement($0)?.enclosing.last })
         self.graph = graph
         let allVars = flow.vars.map(\.name)
         if let trigger = flow.trigger {
@@ -264,9 +294,9 @@ struct ScopeChecker {
             let earlier = Array(allVars.prefix(offset))
             add(variable.value.expressionSites, path: "vars.\(variable.name)", actions: .none, vars: earlier, loops: [])
         }
-        for action in actions where placement[action.index] != nil {
+        for action in actions where placement(action.index) != nil {
             let visibleIDs = ActionVisibility(graph: graph, action: action.index)
-            let loops = placement[action.index]?.loopVariables ?? []
+            let loops = placement(action.index)?.loopVariables ?? []
             let prefix = "actions.\(action.displayName)"
             if let condition = action.condition {
                 add([condition], path: "\(prefix).if", actions: visibleIDs, vars: allVars, loops: loops)

@@ -95,6 +95,7 @@ enum CELStandardLibrary {
         for getter in ["getHours", "getMinutes", "getSeconds", "getMilliseconds"] {
             member(getter, [.duration], .int)
         }
+        FlowcFunctions.declare(global: global)
         return table
     }()
 

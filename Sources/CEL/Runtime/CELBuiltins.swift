@@ -60,7 +60,7 @@ enum CELBuiltins {
             if arity == 1 { return .unary { getter.apply($0, zone: nil) } }
             if arity == 2 { return .binary { getter.apply($0, zone: $1) } }
         }
-        return nil
+        return FlowcFunctions.function(name, arity: arity)
     }
 
     static func stringTest(_ name: String, _ lhs: CELValue, _ rhs: CELValue, _ test: (String, String) -> Bool) -> CELValue {

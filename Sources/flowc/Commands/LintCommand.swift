@@ -54,11 +54,11 @@ struct LintOutcome {
         var streams: [YAMLStream] = []
         var diagnostics: [Diagnostic] = []
         var unreadable = 0
-        for path in files {
-            switch InputFiles.read(path) {
-            case .read(let file):
-                sources.add(file)
-                streams.append(YAMLReader.read(file))
+        for read in readInParallel(files) {
+            switch read {
+            case .read(let stream):
+                sources.add(stream.file)
+                streams.append(stream)
             case .unreadable(let diagnostic):
                 unreadable += 1
                 diagnostics.append(diagnostic)
@@ -70,5 +70,64 @@ struct LintOutcome {
         diagnostics.sort(by: Diagnostic.sourceOrder)
         let summary = DiagnosticSummary(files: files.count, flows: checked.flowCount, diagnostics: diagnostics)
         return LintOutcome(diagnostics: diagnostics, sources: sources, summary: summary, checked: checked, unreadableFiles: unreadable)
+    }
+
+    private enum FileRead: Sendable {
+        case read(YAMLStream)
+        case unreadable(Diagnostic)
+    }
+
+    /// Reads and parses the files on all cores: each file is independent until the checker
+    /// compares flows across files. Results keep the order of `files`, so output is the same
+    /// whatever the scheduling.
+    private static func readInParallel(_ files: [String]) -> [FileRead] {
+        let results = ReadResults(count: files.count)
+        let workers = min(files.count, ProcessInfo.processInfo.activeProcessorCount)
+        guard workers > 1 else {
+            return files.map(readOne)
+        }
+        // Files are handed out one at a time, so one large file does not hold up a whole share.
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = results.claimNext() {
+                results.store(readOne(files[index]), at: index)
+            }
+        }
+        return results.collected()
+    }
+
+    private static func readOne(_ path: String) -> FileRead {
+        switch InputFiles.read(path) {
+        case .read(let file): return .read(YAMLReader.read(file))
+        case .unreadable(let diagnostic): return .unreadable(diagnostic)
+        }
+    }
+
+    private final class ReadResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [FileRead?]
+        private var next = 0
+
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+        func claimNext() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard next < slots.count else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        func store(_ read: FileRead, at index: Int) {
+            lock.lock()
+            defer { lock.unlock() }
+            slots[index] = read
+        }
+
+        /// Every slot is filled once `concurrentPerform` has returned.
+        func collected() -> [FileRead] {
+            lock.lock()
+            defer { lock.unlock() }
+            return slots.compactMap { $0 }
+        }
     }
 }

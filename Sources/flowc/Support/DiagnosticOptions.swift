@@ -22,6 +22,7 @@ enum AllExplanations {
         YAMLDiagnostics.explanations,
         FlowDiagnostics.explanations,
         CELDiagnostics.explanations,
+        FlowTypingDiagnostics.explanations,
         CommandDiagnostics.explanations
     )
 }

@@ -7,6 +7,8 @@ case "cel":
     CELBenchmark.run(rest)
 case "lint":
     LintBenchmark.run(rest)
+case "run":
+    RunBenchmark.run(rest)
 default:
     print("usage: flowc-bench cel|lint [options]")
 }

@@ -1,0 +1,48 @@
+/// Functions flowc adds to CEL's standard library, for the catalog's trigger filters.
+///
+/// - `globMatch(text, pattern) -> bool`: whether `text` matches `pattern` as a whole, where `*`
+///   in the pattern matches any run of characters (also none) and every other character
+///   matches itself. Used by `datasource.refresh.*` filters (`Sales*`).
+enum FlowcFunctions {
+    /// Adds the declarations; called while the standard library table is built.
+    static func declare(global: (String, [CELType], CELType) -> Void) {
+        global("globMatch", [.string, .string], .bool)
+    }
+
+    /// The implementation of a flowc function, or nil when `name` is not one.
+    static func function(_ name: String, arity: Int) -> CELFunction? {
+        switch (name, arity) {
+        case ("globMatch", 2): return .binary { CELBuiltins.stringTest("globMatch", $0, $1, globMatch) }
+        default: return nil
+        }
+    }
+
+    /// Iterative wildcard matching over Unicode scalars with backtracking to the last `*`:
+    /// linear space, at most O(text × pattern) steps, no recursion on hostile patterns.
+    static func globMatch(_ text: String, _ pattern: String) -> Bool {
+        let text = Array(text.unicodeScalars)
+        let pattern = Array(pattern.unicodeScalars)
+        var textIndex = 0
+        var patternIndex = 0
+        var starIndex: Int?
+        var starTextIndex = 0
+        while textIndex < text.count {
+            if patternIndex < pattern.count, pattern[patternIndex] == "*" {
+                starIndex = patternIndex
+                starTextIndex = textIndex
+                patternIndex += 1
+            } else if patternIndex < pattern.count, pattern[patternIndex] == text[textIndex] {
+                textIndex += 1
+                patternIndex += 1
+            } else if let star = starIndex {
+                patternIndex = star + 1
+                starTextIndex += 1
+                textIndex = starTextIndex
+            } else {
+                return false
+            }
+        }
+        while patternIndex < pattern.count, pattern[patternIndex] == "*" { patternIndex += 1 }
+        return patternIndex == pattern.count
+    }
+}

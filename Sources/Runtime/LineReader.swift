@@ -1,0 +1,96 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Set from a signal handler; checked by the reader between lines and while it waits.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stopped = false
+
+    public init() {}
+
+    public var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    public func set() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
+}
+
+/// Reads NDJSON lines from a file descriptor in 64 KiB chunks. It waits with `poll` in short
+/// slices so that a stop request is noticed even while stdin is idle, and with `follow` it
+/// keeps reading a file as it grows (`tail -f`).
+public final class LineReader {
+    private let descriptor: Int32
+    private let follow: Bool
+    private let stop: StopFlag
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    /// Called when the reader is about to wait for more input (flush outputs then).
+    public var onIdle: () -> Void = {}
+    public private(set) var lineNumber = 0
+
+    public init(descriptor: Int32, follow: Bool = false, stop: StopFlag = StopFlag()) {
+        self.descriptor = descriptor
+        self.follow = follow
+        self.stop = stop
+    }
+
+    /// The next line without its `\n` (and `\r`), or nil at the end or after a stop.
+    public func next() -> ArraySlice<UInt8>? {
+        while true {
+            if stop.isSet { return nil }
+            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > start && buffer[end - 1] == 0x0D { end -= 1 }
+                let line = buffer[start..<end]
+                start = newline + 1
+                lineNumber += 1
+                return line
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                lineNumber += 1
+                return line
+            }
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                start = 0
+            }
+            fill()
+        }
+    }
+
+    private func fill() {
+        var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pollDescriptor, 1, 200)
+        if ready == 0 {
+            onIdle()
+            return
+        }
+        if ready < 0 && errno == EINTR { return }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 {
+            buffer.append(contentsOf: chunk[0..<count])
+        } else if count < 0 && errno == EINTR {
+            return
+        } else if follow {
+            onIdle()
+            usleep(100_000)
+        } else {
+            atEnd = true
+        }
+    }
+}

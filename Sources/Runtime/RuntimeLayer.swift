@@ -1,1 +1,0 @@
-// The runtime layer: executes compiled flow graphs against event streams.

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+
+@Suite struct RunCommandTests {
+    private func temporary(_ name: String) -> String {
+        NSTemporaryDirectory() + "flowc-run-\(UUID().uuidString)-\(name)"
+    }
+
+    private func lines(_ path: String) -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    @Test func runsTheExampleFlowsOverTheSampleEvents() throws {
+        let runs = temporary("runs.ndjson")
+        defer { try? FileManager.default.removeItem(atPath: runs) }
+        let result = try FlowcProcess.run(["run", "flows/", "--events", "flows/samples/events.ndjson", "--dry-run", "--runs", runs])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("flowc run: 400 events read, 0 rejected, 0 duplicates, 25 dropped by type"))
+        let records = lines(runs)
+        let flows = Set(records.compactMap { $0["flow"] as? String })
+        #expect(flows.isSuperset(of: ["datasource-failure-alert", "unification-monitor", "crm-consent-audit", "nightly-refresh-report", "vip-segment-growth"]))
+        let byFlow = Dictionary(grouping: records, by: { $0["flow"] as? String ?? "" })
+        #expect(byFlow["datasource-failure-alert"]?.count == 8)
+        #expect(byFlow["unification-monitor"]?.count == 17)
+        #expect(byFlow["crm-consent-audit"]?.count == 13)
+        #expect(byFlow["nightly-refresh-report"]?.count == 11)
+        let emitted = result.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!emitted.isEmpty)
+        #expect(emitted.allSatisfy { $0["specversion"] as? String == "1.0" && ($0["source"] as? String ?? "").hasPrefix("flowc/") && $0["flowcrunid"] is String })
+    }
+
+    @Test func webhooksGoToTheEnvironmentsURLs() throws {
+        // Ports with nothing listening: http fails with http.connect, runs fail, nothing crashes.
+        let env = ["SALES_WEBHOOK": "http://127.0.0.1:9/", "OPS_WEBHOOK": "http://127.0.0.1:9/", "AUDIT_URL": "http://127.0.0.1:9/",
+                   "METRICS_URL": "http://127.0.0.1:9/", "FINANCE_API": "http://127.0.0.1:9/", "DASHBOARD_URL": "http://127.0.0.1:9/"]
+        let events = try String(contentsOfFile: FlowcProcess.packageRoot.appendingPathComponent("flows/samples/events.ndjson").path, encoding: .utf8)
+        let firstLines = events.split(separator: "\n").prefix(40).joined(separator: "\n") + "\n"
+        let result = try FlowcProcess.run(["run", "flows/", "--events", "-"], environment: env, stdin: firstLines)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("40 events read"))
+    }
+
+    @Test func rejectedLinesExitOneAndGoToTheDeadLetterFile() throws {
+        let dead = temporary("dead.ndjson")
+        defer { try? FileManager.default.removeItem(atPath: dead) }
+        let result = try FlowcProcess.run(["run", "flows/", "--events", "flows/samples/invalid-events.ndjson", "--dead-letter", dead])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("flows/samples/invalid-events.ndjson:5: data.memberCount: expected int, got string"))
+        #expect(result.stderr.contains("14 rejected"))
+        let copied = (try? String(contentsOfFile: dead, encoding: .utf8)) ?? ""
+        let original = try String(contentsOfFile: FlowcProcess.packageRoot.appendingPathComponent("flows/samples/invalid-events.ndjson").path, encoding: .utf8)
+        #expect(copied == original)
+    }
+
+    @Test func secretsAreRedactedEverywhere() throws {
+        let folder = temporary("flows")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let flow = """
+            flow: secretive
+            trigger:
+              type: event
+              event_type: segment.refresh
+            actions:
+              - id: say
+                type: log
+                with:
+                  message: "token is ${{ secrets.TOKEN }}"
+              - id: out
+                type: emit
+                with:
+                  type: leaked
+                  data: { token: "${{ secrets.TOKEN }}" }
+            """
+        try flow.write(toFile: folder + "/secretive.yaml", atomically: true, encoding: .utf8)
+        try "TOKEN=very-secret-42\n".write(toFile: folder + "/secrets.env", atomically: true, encoding: .utf8)
+        let runs = folder + "/runs.ndjson"
+        let event = #"{"specversion":"1.0","id":"1","source":"/s","type":"segment.refresh","data":{"segment":"A","status":"succeeded","memberCount":1}}"#
+        let result = try FlowcProcess.run(["run", folder + "/secretive.yaml", "--secrets", folder + "/secrets.env", "--runs", runs], stdin: event + "\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let all = result.stdout + result.stderr + ((try? String(contentsOfFile: runs, encoding: .utf8)) ?? "")
+        #expect(!all.contains("very-secret-42"))
+        #expect(result.stderr.contains("token is ***"))
+        #expect(result.stdout.contains("\"token\":\"***\""))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try FlowcProcess.run(["run"]).status == 2)
+        #expect(try FlowcProcess.run(["run", "flows/", "--clock", "moon"]).status == 2)
+        #expect(try FlowcProcess.run(["run", "flows/", "--events", "/nonexistent/events.ndjson"]).status == 2)
+    }
+
+    @Test func refusesACompiledFileOfAnotherFormat() throws {
+        let path = temporary("graph.json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"format": "something-else", "version": 1, "compiler": "x", "flows": []}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try FlowcProcess.run(["run", "--compiled", path], stdin: "")
+        #expect(result.status != 0)
+        #expect(!result.stderr.isEmpty)
+    }
+}

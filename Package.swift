@@ -35,10 +35,11 @@ let package = Package(
         .target(name: "Graph", dependencies: ["Diagnostics", "Flows", "CEL", "Catalog"]),
         .target(name: "State", dependencies: ["CSQLite"]),
         .target(name: "Runtime", dependencies: ["Diagnostics", "Graph", "CEL", "Catalog", "Flows", "State"]),
+        .target(name: "FlowTestRunner", dependencies: ["Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime"]),
         .executableTarget(
             name: "flowc",
             dependencies: [
-                "Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime", "State",
+                "Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime", "State", "FlowTestRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"], exclude: ["Fixtures"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
         .testTarget(name: "StateTests", dependencies: ["State"]),
+        .testTarget(name: "FlowTestRunnerTests", dependencies: ["FlowTestRunner", "Runtime", "Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
         .testTarget(name: "FlowcTests", dependencies: ["flowc"]),
     ]
 )

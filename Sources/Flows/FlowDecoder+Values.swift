@@ -122,7 +122,9 @@ extension FlowDecoder {
     }
 
     /// Checks a literal scalar against a scalar type and an enum.
-    mutating func checkScalar(_ node: YAMLNode, _ scalar: YAMLScalar, type: CatalogType, values: [String]?, what: @autoclosure () -> String) {
+    mutating func checkScalar(
+        _ node: YAMLNode, _ scalar: YAMLScalar, type: CatalogType, values: [String]?, what: @autoclosure () -> String
+    ) {
         if scalar.isNull {
             if type != .dyn && type != .null { wrongKind(node, expected: expectedDescription(type), for: what()) }
             return
@@ -226,7 +228,8 @@ extension FlowDecoder {
         case .success(let duration):
             return duration
         case .failure(.syntax(let reason)):
-            var diagnostic = Diagnostic(.flowInvalidDuration, .error, "invalid duration `\(text)` for `\(what())`", at: node.span, label: reason)
+            var diagnostic = Diagnostic(
+                .flowInvalidDuration, .error, "invalid duration `\(text)` for `\(what())`", at: node.span, label: reason)
             if let suggestion = FlowDuration.suggestion(for: text) {
                 diagnostic = diagnostic.with(fixIt: suggestion, at: node.span)
             }
@@ -296,7 +299,8 @@ extension FlowDecoder {
             let expressionParts = split.parts.filter(\.isExpression)
             guard literalsAreBlank, expressionParts.count == 1 else {
                 report(Diagnostic(
-                    .flowMisplacedExpression, .error, "`\(what())` takes a bare expression; `${{ }}` may only wrap all of it", at: node.span)
+                    .flowMisplacedExpression, .error, "`\(what())` takes a bare expression; `${{ }}` may only wrap all of it",
+                    at: node.span)
                     .with(note: "write the expression without `${{ }}`, for example `event.data.status == 'failed'`"))
                 return nil
             }

@@ -91,6 +91,8 @@ public final class CompiledFlow: Sendable {
     let actions: CompiledScope
     /// The trigger's parameters as values (`trigger.NAME`).
     let parameters: [(String, CELValue)]
+    /// `flow` in expressions.
+    let flowValue: CELValue
     /// `threshold` triggers: whether the watched value is an int (segments) or a double.
     let thresholdIsInt: Bool
 
@@ -143,6 +145,7 @@ public final class CompiledFlow: Sendable {
         }
         self.parameters = parameters
         thresholdIsInt = intValued
+        flowValue = RuntimeValues.map([("name", .string(graph.name))])
     }
 
     private static func loopNames(_ scope: GraphScope) -> [String] {

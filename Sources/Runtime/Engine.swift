@@ -131,6 +131,7 @@ public final class Engine {
     public let flows: [CompiledFlow]
     let services: RunServices
     let decoder: EventDecoder
+    let fastDecoder: FastEventDecoder
     let clock: RunClock
     let thresholds: any ThresholdStore
     let window: any ProcessedEventWindow
@@ -150,6 +151,7 @@ public final class Engine {
         self.flows = flows
         self.services = services
         self.decoder = EventDecoder(registry: registry)
+        self.fastDecoder = FastEventDecoder(registry: registry)
         self.clock = clock
         self.thresholds = thresholds
         self.window = window
@@ -176,8 +178,26 @@ public final class Engine {
 
     /// Processes one input line (1-based `number`).
     public func process(line: some StringProtocol, number: Int) {
-        let decoded = decoder.decode(line, number: number, listens: { !index.listeners(of: $0).isEmpty }, readTime: Timestamps.celNow)
-        handle(decoded, line: String(line), number: number)
+        var text = String(line)
+        text.withUTF8 { process(bytes: $0, number: number) }
+    }
+
+    /// Rejects a line without decoding it (a line too long to read, say).
+    public func reject(line: String, number: Int, reason: String) {
+        handle(.rejected(reason), line: line, number: number)
+    }
+
+    /// Processes one input line given as UTF-8 bytes, without its newline.
+    public func process(bytes: UnsafeBufferPointer<UInt8>, number: Int) {
+        let index = self.index
+        switch fastDecoder.decode(bytes, number: number, listens: { index.listens($0) }, readTime: Timestamps.celNow) {
+        case .event(let event): handle(.event(event), line: "", number: number)
+        case .unlistened(let type): handle(.unlistened(type: type), line: "", number: number)
+        case .fallback:
+            let line = String(decoding: bytes, as: UTF8.self)
+            let decoded = decoder.decode(line, number: number, listens: { index.listens($0) }, readTime: Timestamps.celNow)
+            handle(decoded, line: line, number: number)
+        }
     }
 
     private func handle(_ decoded: DecodedLine, line: String, number: Int) {
@@ -202,7 +222,7 @@ public final class Engine {
     /// Offers an accepted event to its listeners, in flow order.
     public func dispatch(_ event: InputEvent) {
         let now = clock == .event ? event.time : Timestamps.celNow()
-        for position in index.listeners(of: event.type) {
+        for position in index.listeners(of: event) {
             let flow = flows[position]
             let activation = activations[position]
             activation[flow.slots.event] = event.value
@@ -300,7 +320,7 @@ public final class Engine {
         tracker.begin()
         let accepted = lane.submit {
             let record = await RunExecutor(flow: flow, event: event, runID: runID, trigger: trigger, now: now, services: services).run()
-            services.outputs.record(record.json.serialized())
+            services.outputs.record(CompactJSON.serialize(record.json))
             counts.update { $0.runs[record.status, default: 0] += 1 }
             tracker.end()
         }
@@ -339,17 +359,71 @@ public final class Engine {
 
 /// From event type to listening enabled flows: exact types in a dictionary, wildcard
 /// patterns resolved once per new type, so an event costs nothing for flows that ignore it.
+/// Threshold flows whose filter requires `event.data.KEY == trigger.KEY` (every catalog
+/// threshold trigger) are indexed by that value too: a `segment.refresh` only reaches the
+/// flows watching its segment, however many segments are watched.
 final class DispatchIndex {
+    struct Keyed {
+        var field: String
+        var byValue: [String: [Int]]
+    }
+
     private var exact: [String: [Int]] = [:]
     private var patterns: [(String, Int)] = []
     private var resolved: [String: [Int]] = [:]
+    private var keyed: [String: [Keyed]] = [:]
 
     init(flows: [CompiledFlow]) {
         for (position, flow) in flows.enumerated() where flow.graph.enabled {
+            if let (field, value) = Self.keyField(flow), flow.graph.trigger.eventTypes.allSatisfy({ !$0.contains("*") }) {
+                for type in flow.graph.trigger.eventTypes {
+                    var groups = keyed[type] ?? []
+                    if let group = groups.firstIndex(where: { $0.field == field }) {
+                        groups[group].byValue[value, default: []].append(position)
+                    } else {
+                        groups.append(Keyed(field: field, byValue: [value: [position]]))
+                    }
+                    keyed[type] = groups
+                }
+                continue
+            }
             for pattern in flow.graph.trigger.eventTypes {
                 if pattern.contains("*") { patterns.append((pattern, position)) } else { exact[pattern, default: []].append(position) }
             }
         }
+    }
+
+    /// `(segment, "VIP Customers")` when the flow's filter is a plain conjunction holding
+    /// `event.data.segment == trigger.segment` and the trigger has that string parameter.
+    static func keyField(_ flow: CompiledFlow) -> (String, String)? {
+        let trigger = flow.graph.trigger
+        guard trigger.kind == .threshold, let key = trigger.key?.source, let filter = trigger.filter?.source,
+              key.hasPrefix("event.data.") else { return nil }
+        let field = String(key.dropFirst("event.data.".count))
+        guard !field.isEmpty, field.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+              !filter.contains("||"), !filter.contains("?"), !filter.contains("(") else { return nil }
+        let conjuncts = filter.components(separatedBy: "&&").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard conjuncts.contains("event.data.\(field) == trigger.\(field)") else { return nil }
+        guard case .string(let value)? = flow.parameters.first(where: { $0.0 == field })?.1 else { return nil }
+        return (field, value)
+    }
+
+    /// Whether any flow listens to `type` (then its data is checked).
+    func listens(_ type: String) -> Bool {
+        keyed[type] != nil || !listeners(of: type).isEmpty
+    }
+
+    /// The flows an accepted event goes to, in flow order.
+    func listeners(of event: InputEvent) -> [Int] {
+        var positions = listeners(of: event.type)
+        guard let groups = keyed[event.type] else { return positions }
+        for group in groups {
+            guard case .record(let record) = event.value, case .record(let data)? = record["data"],
+                  case .string(let value)? = data[group.field], let matches = group.byValue[value] else { continue }
+            positions += matches
+        }
+        if groups.count > 0 { positions.sort() }
+        return positions
     }
 
     func listeners(of type: String) -> [Int] {

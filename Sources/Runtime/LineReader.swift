@@ -38,6 +38,11 @@ public final class LineReader {
     /// Called when the reader is about to wait for more input (flush outputs then).
     public var onIdle: () -> Void = {}
     public private(set) var lineNumber = 0
+    /// Lines longer than this are not kept in memory: `next` returns their first bytes and
+    /// sets `lastLineTooLong`, and the rest of the line is skipped.
+    public var maxLineLength = 16 << 20
+    public private(set) var lastLineTooLong = false
+    private var skippingRest = false
 
     public init(descriptor: Int32, follow: Bool = false, stop: StopFlag = StopFlag()) {
         self.descriptor = descriptor
@@ -47,9 +52,42 @@ public final class LineReader {
 
     /// The next line without its `\n` (and `\r`), or nil at the end or after a stop.
     public func next() -> ArraySlice<UInt8>? {
+        lastLineTooLong = false
         while true {
             if stop.isSet { return nil }
+            if skippingRest {
+                if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                    start = newline + 1
+                    skippingRest = false
+                } else {
+                    start = buffer.count
+                    if atEnd { return nil }
+                }
+            }
+            if !skippingRest && buffer.count - start > maxLineLength && buffer[start...].firstIndex(of: 0x0A) == nil {
+                let head = buffer[start..<(start + 256)]
+                start = buffer.count
+                skippingRest = true
+                lineNumber += 1
+                lastLineTooLong = true
+                return head
+            }
+            if skippingRest {
+                if start > 0 {
+                    buffer.removeSubrange(0..<start)
+                    start = 0
+                }
+                fill()
+                continue
+            }
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
+                if newline - start > maxLineLength {
+                    let head = buffer[start..<(start + 256)]
+                    start = newline + 1
+                    lineNumber += 1
+                    lastLineTooLong = true
+                    return head
+                }
                 var end = newline
                 if end > start && buffer[end - 1] == 0x0D { end -= 1 }
                 let line = buffer[start..<end]

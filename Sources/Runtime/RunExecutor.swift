@@ -188,27 +188,37 @@ final class Frame: @unchecked Sendable {
         self.order = order
     }
 
+    private var cached: CELValue?
+
     func setResult(_ id: String, _ value: CELValue) {
         lock.lock()
         results.append((id, value))
+        cached = nil
         lock.unlock()
     }
 
-    /// All results visible here; inner ones win.
+    /// All results visible here; inner ones win. Cached until this frame gets a new result
+    /// (a parent does not change while a nested scope runs: it waits for the control action).
     func actionsValue() -> CELValue {
+        lock.lock()
+        if let cached {
+            lock.unlock()
+            return cached
+        }
+        let own = results
+        lock.unlock()
         var entries: [(String, CELValue)] = []
-        var frames: [Frame] = []
-        var current: Frame? = self
-        while let frame = current {
-            frames.append(frame)
-            current = frame.parent
+        if let parent, case .map(let inherited) = parent.actionsValue() {
+            for entry in inherited.entries {
+                if case .string(let key) = entry.key { entries.append((key, entry.value)) }
+            }
         }
-        for frame in frames.reversed() {
-            frame.lock.lock()
-            entries += frame.results
-            frame.lock.unlock()
-        }
-        return RuntimeValues.map(entries)
+        entries += own
+        let value = RuntimeValues.map(entries)
+        lock.lock()
+        if results.count == own.count { cached = value }
+        lock.unlock()
+        return value
     }
 
     func bindLoops(_ activation: CELActivation) {
@@ -284,7 +294,7 @@ struct RunExecutor: Sendable {
         activation[slots.env] = services.env
         activation[slots.secrets] = services.secrets
         activation[slots.now] = .timestamp(now)
-        activation[slots.flow] = RuntimeValues.map([("name", .string(flow.name))])
+        activation[slots.flow] = flow.flowValue
         frame.bindLoops(activation)
         return activation
     }
@@ -427,8 +437,10 @@ struct RunExecutor: Sendable {
     private func execute(_ action: CompiledAction, frame: Frame) async -> Outcome {
         if action.graph.isControl { return await control(action, frame: frame) }
         var inputs: [String: CELValue] = [:]
+        // One activation for all inputs: nothing they read changes between them.
+        let activation = activation(frame)
         for (name, value) in action.inputs {
-            switch evaluate(value, in: frame) {
+            switch evaluate(value, activation) {
             case .success(let result): inputs[name] = result
             case .failure(let error): return Outcome(status: .failed, error: ActionError(code: "expression", message: "`\(name)`: \(error.message)"))
             }
@@ -477,7 +489,7 @@ struct RunExecutor: Sendable {
         if let subject = inputs["subject"].flatMap(Self.string) { fields.append(("subject", .string(subject))) }
         fields.append(("flowcrunid", .string(runID)))
         fields.append(("data", RuntimeValues.json(inputs["data"] ?? .null)))
-        state.addEmitted(JSONValue.object(fields).serialized(), order: frame.order + [action.index])
+        state.addEmitted(CompactJSON.serialize(.object(fields)), order: frame.order + [action.index])
         return Outcome(status: .succeeded, output: RuntimeValues.map([("id", .string(id))]))
     }
 

@@ -7,7 +7,7 @@ struct Flowc: ParsableCommand {
         commandName: "flowc",
         abstract: "Automation flows as code: lint, compile, run and test flows over CloudEvents.",
         version: FlowcVersion.current,
-        subcommands: [Lint.self, Compile.self, Draw.self, Run.self, Runs.self, Eval.self, Explain.self]
+        subcommands: [Lint.self, Compile.self, Draw.self, Run.self, Runs.self, TestFlows.self, Eval.self, Explain.self]
     )
 
     /// Like ArgumentParser's own entry point, except that usage errors exit with 2, as every

@@ -35,10 +35,10 @@ import Testing
         let env = ["SALES_WEBHOOK": "http://127.0.0.1:9/", "OPS_WEBHOOK": "http://127.0.0.1:9/", "AUDIT_URL": "http://127.0.0.1:9/",
                    "METRICS_URL": "http://127.0.0.1:9/", "FINANCE_API": "http://127.0.0.1:9/", "DASHBOARD_URL": "http://127.0.0.1:9/"]
         let events = try String(contentsOfFile: FlowcProcess.packageRoot.appendingPathComponent("flows/samples/events.ndjson").path, encoding: .utf8)
-        let firstLines = events.split(separator: "\n").prefix(40).joined(separator: "\n") + "\n"
+        let firstLines = events.split(separator: "\n").prefix(12).joined(separator: "\n") + "\n"
         let result = try FlowcProcess.run(["run", "flows/", "--events", "-"], environment: env, stdin: firstLines)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("40 events read"))
+        #expect(result.stderr.contains("12 events read"))
     }
 
     @Test func rejectedLinesExitOneAndGoToTheDeadLetterFile() throws {
@@ -98,5 +98,32 @@ import Testing
         let result = try FlowcProcess.run(["run", "--compiled", path], stdin: "")
         #expect(result.status != 0)
         #expect(!result.stderr.isEmpty)
+    }
+
+    @Test func followReadsAGrowingFileAndSIGTERMStopsGracefully() throws {
+        let events = temporary("follow.ndjson")
+        defer { try? FileManager.default.removeItem(atPath: events) }
+        let sample = try String(contentsOfFile: FlowcProcess.packageRoot.appendingPathComponent("flows/samples/events.ndjson").path, encoding: .utf8)
+        let lines = sample.split(separator: "\n").map(String.init)
+        try (lines.prefix(10).joined(separator: "\n") + "\n").write(toFile: events, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = FlowcProcess.executable
+        process.arguments = ["run", "flows/", "--dry-run", "--follow", "--events", events]
+        process.currentDirectoryURL = FlowcProcess.packageRoot
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: events))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((lines[10..<15].joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+        Thread.sleep(forTimeInterval: 1.0)
+        process.terminate()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(stderr.contains("flowc run: 15 events read"), "\(stderr)")
     }
 }

@@ -105,39 +105,62 @@ private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathCompon
     }
 
     @Test func queuedRunsOneAtATimeInEventOrder() async throws {
-        let server = try TestHTTPServer([.init(status: 200, delay: 0.05)])
+        // Each answer waits a while for a second request to overlap it; queued never sends one.
+        let server = try TestHTTPServer([.init(status: 200, holdUntilInFlight: 2, holdAtMost: 0.2)])
         defer { server.stop() }
         let result = try await Harness.run([slowFlow("queued", server.url)], lines: (1...4).map { segmentEvent($0, id: "q\($0)") })
         #expect(result.records.compactMap { ($0["event"] as? [String: Any])?["id"] as? String } == ["q1", "q2", "q3", "q4"])
-        let times = server.requests.map(\.receivedAt)
-        for index in 1..<times.count { #expect(times[index].timeIntervalSince(times[index - 1]) >= 0.045) }
+        #expect(server.requests.count == 4)
+        #expect(server.maxInFlight == 1)
     }
 
     @Test func singleDropsEventsWhileARunIsGoing() async throws {
-        let server = try TestHTTPServer([.init(status: 200, delay: 0.3)])
+        // The first run's answer is held (up to 2 s) for an overlapping request that `single`
+        // must never send; the other two events arrive meanwhile and are dropped.
+        let server = try TestHTTPServer([.init(status: 200, holdUntilInFlight: 2, holdAtMost: 2)])
         defer { server.stop() }
         let result = try await Harness.run([slowFlow("single", server.url)], lines: (1...3).map { segmentEvent($0) })
+        #expect(server.maxInFlight == 1)
         #expect(result.counts.runsStarted == 1)
         #expect(result.counts.droppedSingle == 2)
     }
 
     @Test func parallelStartsRunsAtOnce() async throws {
-        let server = try TestHTTPServer([.init(status: 200, delay: 0.3)])
+        // No answer goes out before all three requests are in flight (or 10 s pass, and the
+        // test fails on the peak).
+        let server = try TestHTTPServer([.init(status: 200, holdUntilInFlight: 3)])
         defer { server.stop() }
-        let started = Date()
         let result = try await Harness.run([slowFlow("parallel", server.url)], lines: (1...3).map { segmentEvent($0) })
         #expect(result.counts.runs["succeeded"] == 3)
-        #expect(Date().timeIntervalSince(started) < 0.85)
+        #expect(server.requests.count == 3)
+        #expect(server.maxInFlight == 3)
     }
 
     @Test func differentFlowsRunConcurrently() async throws {
-        let server = try TestHTTPServer([.init(status: 200, delay: 0.3)])
+        let server = try TestHTTPServer([.init(status: 200, holdUntilInFlight: 2)])
         defer { server.stop() }
         var second = slowFlow("queued", server.url)
         second.name = "other"
-        let started = Date()
         let result = try await Harness.run([slowFlow("queued", server.url), second], lines: [segmentEvent(1)])
         #expect(result.counts.runs["succeeded"] == 2)
-        #expect(Date().timeIntervalSince(started) < 0.55)
+        #expect(server.requests.count == 2)
+        #expect(server.maxInFlight == 2)
+    }
+}
+
+@Suite struct LongLineTests {
+    @Test func overlongLinesAreCutAndTheRestSkipped() throws {
+        let path = NSTemporaryDirectory() + "flowc-long-\(UUID().uuidString).ndjson"
+        try ("a\n" + String(repeating: "x", count: 5000) + "\nb\n" + String(repeating: "y", count: 3000)).write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let descriptor = open(path, O_RDONLY)
+        defer { close(descriptor) }
+        let reader = LineReader(descriptor: descriptor)
+        reader.maxLineLength = 1000
+        var seen: [(String, Bool, Int)] = []
+        while let line = reader.next() { seen.append((String(decoding: line.prefix(3), as: UTF8.self), reader.lastLineTooLong, reader.lineNumber)) }
+        #expect(seen.map(\.0) == ["a", "xxx", "b", "yyy"])
+        #expect(seen.map(\.1) == [false, true, false, true])
+        #expect(seen.map(\.2) == [1, 2, 3, 4])
     }
 }

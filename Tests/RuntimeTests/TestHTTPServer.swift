@@ -12,6 +12,10 @@ final class TestHTTPServer: @unchecked Sendable {
         var headers: [(String, String)] = []
         /// Waits this long before answering (timeouts).
         var delay: Double = 0
+        /// Holds the answer until this many requests were in flight at once, or until
+        /// `holdAtMost` seconds passed: concurrency tests observe overlap, not timings.
+        var holdUntilInFlight: Int = 0
+        var holdAtMost: Double = 10
     }
 
     struct Request: Sendable {
@@ -25,6 +29,15 @@ final class TestHTTPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var script: [Response]
     private var recorded: [Request] = []
+    private var inFlight = 0
+    private var peakInFlight = 0
+
+    /// The most requests that were being answered at the same time.
+    var maxInFlight: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return peakInFlight
+    }
     private let listener: Int32
     let port: Int
     private var stopped = false
@@ -127,6 +140,21 @@ final class TestHTTPServer: @unchecked Sendable {
             receivedAt: Date()
         )
         let response = nextResponse(for: request)
+        lock.lock()
+        inFlight += 1
+        peakInFlight = max(peakInFlight, inFlight)
+        lock.unlock()
+        defer {
+            lock.lock()
+            inFlight -= 1
+            lock.unlock()
+        }
+        if response.holdUntilInFlight > 0 {
+            let deadline = Date().addingTimeInterval(response.holdAtMost)
+            while maxInFlight < response.holdUntilInFlight, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+        }
         if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
         var text = "HTTP/1.1 \(response.status) Status\r\nContent-Length: \(response.body.utf8.count)\r\nConnection: close\r\n"
         for (name, value) in response.headers { text += "\(name): \(value)\r\n" }

@@ -103,7 +103,11 @@ struct Run: ParsableCommand {
         let reader = LineReader(descriptor: descriptor, follow: follow, stop: stop)
         reader.onIdle = { outputs.flush() }
         while let line = reader.next() {
-            engine.process(line: String(decoding: line, as: UTF8.self), number: reader.lineNumber)
+            if reader.lastLineTooLong {
+                engine.reject(line: String(decoding: line, as: UTF8.self), number: reader.lineNumber, reason: "line longer than \(reader.maxLineLength) bytes")
+                continue
+            }
+            line.withUnsafeBufferPointer { engine.process(bytes: $0, number: reader.lineNumber) }
             engine.waitForRoom()
         }
         let counts = engine.finishBlocking()

@@ -1,0 +1,1 @@
+// flowc test: flows proven against recorded events.

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct TestFlows: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "test", abstract: "Not available yet.")
+}

@@ -17,9 +17,24 @@ test-deps:
 build: deps
 	$(SWIFT) build --product flowc
 
-# flowc's main job on the bundled examples.
+# Where the example flows send their webhooks. `make run` is a dry run: nothing is sent,
+# so these only have to be well-formed; point them at real receivers and drop --dry-run
+# to run the flows for real.
+DEMO_ENV := OPS_WEBHOOK=https://hooks.example.invalid/ops \
+	SALES_WEBHOOK=https://hooks.example.invalid/sales \
+	AUDIT_URL=https://audit.example.invalid/consent \
+	DASHBOARD_URL=https://dashboard.example.invalid/refresh \
+	FINANCE_API=https://finance.example.invalid/api \
+	METRICS_URL=https://metrics.example.invalid/rows
+
+# flowc's main job on the bundled examples: check the flows, then run them against the
+# sample stream. Emitted events go to stdout, logs and the counts to stderr, run records
+# to .flowc/runs.ndjson.
 run: build
 	$(FLOWC) lint flows/
+	@mkdir -p .flowc
+	$(DEMO_ENV) $(FLOWC) run flows/ --events flows/samples/events.ndjson --runs .flowc/runs.ndjson --secrets flows/samples/demo.secrets --dry-run
+	@echo "run records: .flowc/runs.ndjson ($$(wc -l < .flowc/runs.ndjson) runs)"
 
 # Every test: CEL conformance first, then the Swift test suite, whose summary comes last.
 test: test-deps

@@ -1,1 +1,0 @@
-// flowc test: flows proven against recorded events.

@@ -24,14 +24,20 @@ public struct Catalog: Sendable, Decodable {
     /// Every action type name, ordinary and control, for "did you mean".
     public var actionTypeNames: [String] { actions.map(\.name) + controls.map(\.name) }
 
-    /// The catalog that ships with flowc.
-    public static let standard: Catalog = {
+    /// The catalog that ships with flowc. The embedded data is checked by the test suite; should
+    /// it ever fail to load, this is an empty catalog and ``standardLoadError`` says why, so the
+    /// command line can report a build defect instead of trapping.
+    public static var standard: Catalog { embedded.catalog }
+
+    /// Why the embedded catalog could not be loaded, nil when it loaded.
+    public static var standardLoadError: String? { embedded.error }
+
+    private static let embedded: (catalog: Catalog, error: String?) = {
         do {
-            return try load(Data(PackageResources.catalog_json))
+            return (try load(Data(PackageResources.catalog_json)), nil)
         } catch {
-            // The embedded catalog is checked by the test suite; reaching this is a build defect,
-            // not an input error.
-            preconditionFailure("the embedded Grammar/catalog.json is invalid: \(error)")
+            let empty = Catalog(version: 0, envelope: [], events: [], triggers: [], actions: [], controls: [], actionKeys: [], flowKeys: [])
+            return (empty, "the embedded Grammar/catalog.json is invalid: \(error)")
         }
     }()
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import Foundation
 
 @main
@@ -13,6 +14,10 @@ struct Flowc: ParsableCommand {
     /// Like ArgumentParser's own entry point, except that usage errors exit with 2, as every
     /// flowc command promises, instead of sysexits' 64.
     static func main() {
+        if let problem = Catalog.standardLoadError {
+            FileHandle.standardError.write(Data("flowc: internal error: \(problem)\n".utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

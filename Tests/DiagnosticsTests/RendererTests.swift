@@ -79,3 +79,24 @@ import Testing
         #expect(JSONValue.string("a\"\u{1}\n").serialized() == "\"a\\\"\\u0001\\n\"")
     }
 }
+
+@Suite struct LongLineRenderingTests {
+    @Test func longLinesShowAWindowAroundTheSpan() {
+        let text = "a: " + String(repeating: "[", count: 5_000)
+        let file = SourceFile(path: "deep.yaml", text: text)
+        let start = file.offset(line: 1, column: 68)
+        let diagnostic = Diagnostic.error(DiagnosticCode("FC0024"), "too deep", at: file.span(start..<start + 1), label: "here")
+        let output = TextRenderer().render(diagnostic, sources: SourceFiles([file]))
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.count < 200 })
+        // The caret still stands under the 68th column's character.
+        let quoted = lines[2].dropFirst(4)
+        let caretLine = lines[3].dropFirst(4)
+        let caretIndex = caretLine.firstIndex(of: "^").map { caretLine.distance(from: caretLine.startIndex, to: $0) }
+        #expect(caretIndex != nil)
+        if let caretIndex {
+            #expect(Array(quoted)[caretIndex] == "[")
+            #expect(quoted.hasPrefix("…") == false || caretIndex > 0)
+        }
+    }
+}

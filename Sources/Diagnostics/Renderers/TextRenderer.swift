@@ -58,18 +58,33 @@ public struct TextRenderer: DiagnosticRenderer {
         return line
     }
 
+    /// Longest source line quoted whole; longer lines show a window around the span, so a
+    /// minified or generated file does not flood the terminal.
+    static let maxQuotedColumns = 120
+
     /// The first line of the span, with carets under its part of that line.
     private func snippet(file: SourceFile, span: SourceSpan, label: String?, gutterWidth: Int, style: String, marker: Character = "^") -> String {
         let line = span.start.line
         guard line >= 1, line <= file.lineCount else { return "" }
-        let text = file.lineText(line).replacingTabs()
+        let characters = Array(file.lineText(line).replacingTabs())
         let gutter = String(repeating: " ", count: gutterWidth)
         let number = String(line)
         let numbered = number + String(repeating: " ", count: gutterWidth - number.count)
         let lineEnd = file.lineEndOffset(line: line)
         let endColumn = span.end.line == line ? span.end.column : file.position(atOffset: lineEnd).column
-        let width = max(1, endColumn - span.start.column)
-        var carets = String(repeating: " ", count: max(0, span.start.column - 1)) + paint(String(repeating: marker, count: width), style)
+        var caretStart = max(0, span.start.column - 1)
+        var width = max(1, endColumn - span.start.column)
+        var text = String(characters)
+        if characters.count > Self.maxQuotedColumns {
+            let windowStart = max(0, min(caretStart - Self.maxQuotedColumns / 3, characters.count - Self.maxQuotedColumns))
+            let windowEnd = min(characters.count, windowStart + Self.maxQuotedColumns)
+            let leading = windowStart > 0 ? "…" : ""
+            let trailing = windowEnd < characters.count ? "…" : ""
+            text = leading + String(characters[windowStart..<windowEnd]) + trailing
+            caretStart = caretStart - windowStart + leading.count
+            width = max(1, min(width, windowEnd - (span.start.column - 1)))
+        }
+        var carets = String(repeating: " ", count: caretStart) + paint(String(repeating: marker, count: width), style)
         if let label, !label.isEmpty { carets += " " + paint(label, style) }
         return "\(gutter)|\n\(numbered)| \(text)\n\(gutter)| \(carets)\n"
     }

@@ -46,11 +46,13 @@ enum Fixtures {
         (try? Data(contentsOf: directory.appendingPathComponent(relativePath))).map { Array($0) } ?? []
     }
 
-    /// Every `*.yaml` below `flows/` of the repository, recursively.
+    /// Every flow file below `flows/` of the repository, recursively: `*.yaml` and `*.yml`,
+    /// without the flow tests (`*.test.yaml`), as `flowc lint flows/` finds them.
     static func exampleFlows() -> [URL] {
         let root = repositoryRoot.appendingPathComponent("flows").resolvingSymlinksInPath()
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
-        return walker.compactMap { $0 as? URL }.filter { $0.pathExtension == "yaml" || $0.pathExtension == "yml" }
+        return walker.compactMap { $0 as? URL }
+            .filter { ($0.pathExtension == "yaml" || $0.pathExtension == "yml") && !$0.lastPathComponent.contains(".test.") }
             .sorted { $0.path < $1.path }
     }
 }

@@ -36,7 +36,8 @@ run: build
 	$(DEMO_ENV) $(FLOWC) run flows/ --events flows/samples/events.ndjson --runs .flowc/runs.ndjson --secrets flows/samples/demo.secrets --dry-run
 	@echo "run records: .flowc/runs.ndjson ($$(wc -l < .flowc/runs.ndjson) runs)"
 
-# Every test: CEL conformance first, then the Swift test suite, whose summary comes last.
+# Every test: CEL conformance and the example flows' own tests first, then the Swift test
+# suite, whose summary comes last.
 test: test-deps
 	$(SWIFT) build --build-tests
 	@if [ -x "$(CEL_CONFORMANCE)" ] || [ -f "$(CEL_CONFORMANCE)" ]; then \
@@ -44,6 +45,7 @@ test: test-deps
 	else \
 		echo "CEL conformance runner not found at $(CEL_CONFORMANCE); skipped"; \
 	fi
+	$(FLOWC) test flows/ --coverage --min-coverage 100
 	$(SWIFT) test --skip-build
 
 bench:

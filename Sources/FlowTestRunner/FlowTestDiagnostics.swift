@@ -7,6 +7,8 @@ extension DiagnosticCode {
     static let testUnknownKey = DiagnosticCode("FC0303")
     static let testUnknownFlow = DiagnosticCode("FC0304")
     static let testFlowInvalid = DiagnosticCode("FC0305")
+    static let testUnknownStatus = DiagnosticCode("FC0306")
+    static let testUnknownActionPath = DiagnosticCode("FC0307")
     static let testExpectationNotMet = DiagnosticCode("FC0310")
     static let testUnmatchedRequest = DiagnosticCode("FC0311")
     static let testEventRejected = DiagnosticCode("FC0312")
@@ -56,6 +58,20 @@ public enum FlowTestDiagnostics {
             details: "The flows of a test file are linted first; a flow with errors cannot be tested.",
             wrong: "flows: [broken.yaml]\n",
             right: "flows: [fixed.yaml]\n"
+        ),
+        Explanation(
+            .testUnknownStatus, name: "unknown-status-in-expectation",
+            summary: "an expectation names a status runs or actions never have",
+            details: "Runs end `succeeded`, `failed` or `cancelled`; actions end `succeeded`, `failed`, `skipped` or `timed_out`.",
+            wrong: "runs:\n  - { flow: vip-segment-growth, event: 2, status: success }\n",
+            right: "runs:\n  - { flow: vip-segment-growth, event: 2, status: succeeded }\n"
+        ),
+        Explanation(
+            .testUnknownActionPath, name: "unknown-action-path",
+            summary: "an expected run names an action its flow does not have",
+            details: "Keys of `actions` are action paths as in run records: the action's id, or its position such as `route/then/0`; inside `foreach`, followed by `/<index>`.",
+            wrong: "runs:\n  - { flow: vip-segment-growth, event: 2, actions: { notfy: succeeded } }\n",
+            right: "runs:\n  - { flow: vip-segment-growth, event: 2, actions: { notify: succeeded } }\n"
         ),
         Explanation(
             .testExpectationNotMet, name: "expectation-not-met",

@@ -2,6 +2,7 @@ import ArgumentParser
 import CEL
 import Diagnostics
 import Flows
+import FlowTestRunner
 import Foundation
 import YAML
 
@@ -23,7 +24,8 @@ enum AllExplanations {
         FlowDiagnostics.explanations,
         CELDiagnostics.explanations,
         FlowTypingDiagnostics.explanations,
-        CommandDiagnostics.explanations
+        CommandDiagnostics.explanations,
+        FlowTestDiagnostics.explanations
     )
 }
 

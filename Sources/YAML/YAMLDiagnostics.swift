@@ -92,7 +92,7 @@ public enum YAMLDiagnostics {
             after it). flowc checks it without error, but nothing in it will run. Add a flow or \
             remove the file.
             """,
-            wrong: "# TODO: the VIP flow",
+            wrong: "# the VIP flow goes here, one day",
             right: """
             flow: vip-segment-growth
             trigger:

@@ -25,13 +25,7 @@ struct Compile: ParsableCommand {
     @OptionGroup var options: DiagnosticOptions
 
     func run() throws {
-        let outcome: LintOutcome
-        do {
-            outcome = try LintOutcome.lint(paths: paths)
-        } catch let error as InputFiles.MissingPath {
-            Terminal.printError("error: \(error.description)")
-            throw ExitCode(2)
-        }
+        let outcome = try LintOutcome.lintForCommand(paths: paths)
         DiagnosticReporter(options: options, toStandardOutput: false)
             .report(outcome.diagnostics, summary: outcome.summary, sources: outcome.sources)
         guard outcome.exitCode == 0 else { throw ExitCode(outcome.exitCode) }

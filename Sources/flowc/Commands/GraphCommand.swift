@@ -43,13 +43,7 @@ struct Draw: ParsableCommand {
     /// Lints `paths` as `flowc lint` does, reporting to standard error, and lowers the flows
     /// when there is no error.
     private func checkedAndLowered() throws -> FlowGraph {
-        let outcome: LintOutcome
-        do {
-            outcome = try LintOutcome.lint(paths: paths)
-        } catch let error as InputFiles.MissingPath {
-            Terminal.printError("error: \(error.description)")
-            throw ExitCode(2)
-        }
+        let outcome = try LintOutcome.lintForCommand(paths: paths)
         // `--format` names the drawing here, so diagnostics always use the text format.
         let options = try DiagnosticOptions.parse(quiet ? ["--quiet"] : [])
         DiagnosticReporter(options: options, toStandardOutput: false)

@@ -21,13 +21,7 @@ struct Lint: ParsableCommand {
     @OptionGroup var options: DiagnosticOptions
 
     func run() throws {
-        let outcome: LintOutcome
-        do {
-            outcome = try LintOutcome.lint(paths: paths)
-        } catch let error as InputFiles.MissingPath {
-            Terminal.printError("error: \(error.description)")
-            throw ExitCode(2)
-        }
+        let outcome = try LintOutcome.lintForCommand(paths: paths)
         DiagnosticReporter(options: options, toStandardOutput: true)
             .report(outcome.diagnostics, summary: outcome.summary, sources: outcome.sources)
         throw ExitCode(outcome.exitCode)
@@ -46,6 +40,16 @@ struct LintOutcome {
     var exitCode: Int32 {
         if unreadableFiles > 0 { return 2 }
         return summary.errors > 0 ? 1 : 0
+    }
+
+    /// `lint(paths:)` for a command: a path that does not exist is a usage error, exit 2.
+    static func lintForCommand(paths: [String]) throws -> LintOutcome {
+        do {
+            return try lint(paths: paths)
+        } catch let error as InputFiles.MissingPath {
+            Terminal.printError("error: \(error.description)")
+            throw ExitCode(2)
+        }
     }
 
     static func lint(paths: [String]) throws -> LintOutcome {

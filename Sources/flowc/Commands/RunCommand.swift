@@ -129,13 +129,7 @@ struct Run: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let outcome: LintOutcome
-        do {
-            outcome = try LintOutcome.lint(paths: paths)
-        } catch let error as InputFiles.MissingPath {
-            Terminal.printError("error: \(error.description)")
-            throw ExitCode(2)
-        }
+        let outcome = try LintOutcome.lintForCommand(paths: paths)
         if !outcome.diagnostics.isEmpty || outcome.exitCode != 0 {
             var quietOptions = options
             quietOptions.quiet = true

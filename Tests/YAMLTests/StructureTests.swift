@@ -94,11 +94,9 @@ import Testing
             text += "a\(level): &a\(level) [" + Array(repeating: previous, count: 10).joined(separator: ", ") + "]\n"
         }
         text += "after: 1\n---\nflow: next\n"
-        let clock = ContinuousClock()
-        var stream: YAMLStream?
-        let elapsed = clock.measure { stream = read(text) }
-        let result = try #require(stream)
-        #expect(elapsed < .milliseconds(500))
+        // The budget stops the expansion at the third level (`*a2`), so the work is bounded
+        // by the budget, not by the 10^10 nodes the bomb describes; no clock needed to show it.
+        let result = read(text)
         #expect(result.codes == [.nodeLimitExceeded])
         let diagnostic = try #require(result.diagnostics.first)
         #expect(diagnostic.message == "expanding alias `*a2` makes the document larger than 10,000 nodes")
@@ -118,11 +116,8 @@ import Testing
 
     @Test func deepFlowNestingStopsAtTheLimit() throws {
         let text = "a: " + String(repeating: "[", count: 100_000) + "\n"
-        let clock = ContinuousClock()
-        var stream: YAMLStream?
-        let elapsed = clock.measure { stream = read(text) }
-        let result = try #require(stream)
-        #expect(elapsed < .seconds(1))
+        // Reading stops at level 65 (column 67), before libyaml's quadratic slowdown on deep input.
+        let result = read(text)
         #expect(result.codes == [.nestingTooDeep])
         let diagnostic = try #require(result.diagnostics.first)
         #expect(diagnostic.span.compact == "1:67-1:68")

@@ -102,28 +102,47 @@ import Testing
 
     @Test func followReadsAGrowingFileAndSIGTERMStopsGracefully() throws {
         let events = temporary("follow.ndjson")
-        defer { try? FileManager.default.removeItem(atPath: events) }
+        let runs = temporary("follow-runs.ndjson")
+        let reference = temporary("reference.ndjson")
+        let referenceRuns = temporary("reference-runs.ndjson")
+        defer { for path in [events, runs, reference, referenceRuns] { try? FileManager.default.removeItem(atPath: path) } }
         let sample = try String(contentsOfFile: FlowcProcess.packageRoot.appendingPathComponent("flows/samples/events.ndjson").path, encoding: .utf8)
         let lines = sample.split(separator: "\n").map(String.init)
+        // How many runs the first 12 events start, from a plain run over the same lines. The
+        // 12th event of the sample starts a run, so once its record is written every
+        // appended line has been read.
+        try (lines.prefix(12).joined(separator: "\n") + "\n").write(toFile: reference, atomically: true, encoding: .utf8)
+        _ = try FlowcProcess.run(["run", "flows/", "--dry-run", "--events", reference, "--runs", referenceRuns])
+        let expectedRuns = Self.lineCount(referenceRuns)
+        #expect(expectedRuns > 0)
+
         try (lines.prefix(10).joined(separator: "\n") + "\n").write(toFile: events, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = FlowcProcess.executable
-        process.arguments = ["run", "flows/", "--dry-run", "--follow", "--events", events]
+        process.arguments = ["run", "flows/", "--dry-run", "--follow", "--events", events, "--runs", runs]
         process.currentDirectoryURL = FlowcProcess.packageRoot
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        Thread.sleep(forTimeInterval: 1.0)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: events))
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data((lines[10..<15].joined(separator: "\n") + "\n").utf8))
+        try handle.write(contentsOf: Data((lines[10..<12].joined(separator: "\n") + "\n").utf8))
         try handle.close()
-        Thread.sleep(forTimeInterval: 1.0)
+        // Wait (bounded) until the appended events have been processed, then stop it.
+        let deadline = Date().addingTimeInterval(60)
+        while Self.lineCount(runs) < expectedRuns, Date() < deadline, process.isRunning {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
         process.terminate()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(stderr.contains("flowc run: 15 events read"), "\(stderr)")
+        #expect(stderr.contains("flowc run: 12 events read"), "\(stderr)")
+    }
+
+    private static func lineCount(_ path: String) -> Int {
+        guard let data = FileManager.default.contents(atPath: path) else { return 0 }
+        return data.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
     }
 }

@@ -70,7 +70,7 @@ struct HTTPAction {
         }
         var body: [UInt8]?
         if let json = inputs["json"] {
-            body = Array(CompactJSON.serialize(RuntimeValues.json(json)).utf8)
+            body = Array(RuntimeValues.json(json).serialized().utf8)
             if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { headers.append(("Content-Type", "application/json")) }
         } else if let text = inputs["body"] {
             switch RuntimeValues.templateText(text) {

@@ -489,7 +489,7 @@ struct RunExecutor: Sendable {
         if let subject = inputs["subject"].flatMap(Self.string) { fields.append(("subject", .string(subject))) }
         fields.append(("flowcrunid", .string(runID)))
         fields.append(("data", RuntimeValues.json(inputs["data"] ?? .null)))
-        state.addEmitted(CompactJSON.serialize(.object(fields)), order: frame.order + [action.index])
+        state.addEmitted(JSONValue.object(fields).serialized(), order: frame.order + [action.index])
         return Outcome(status: .succeeded, output: RuntimeValues.map([("id", .string(id))]))
     }
 

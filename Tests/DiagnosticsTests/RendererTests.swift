@@ -100,3 +100,14 @@ import Testing
         }
     }
 }
+
+@Suite struct JSONWriterTests {
+    /// Strings without anything to escape are copied whole; the others go scalar by scalar.
+    @Test func plainAndEscapedStringsInOneDocument() {
+        let value = JSONValue.object([
+            ("plain", .string("abc é 😀")), ("quote", .string("a\"b\\c\nd\u{1}\u{7F}")), ("n", .int(-3)), ("d", .double(1.5)),
+            ("inf", .double(.infinity)), ("list", .array([.null, .bool(true), .array([]), .object([])])),
+        ])
+        #expect(value.serialized() == #"{"plain":"abc é 😀","quote":"a\"b\\c\nd\u0001\u007f","n":-3,"d":1.5,"inf":null,"list":[null,true,[],{}]}"#)
+    }
+}

@@ -76,13 +76,3 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
         #expect(event.time == readTime)
     }
 }
-
-@Suite struct CompactJSONTests {
-    @Test func matchesTheDiagnosticsWriter() {
-        let value = JSONValue.object([
-            ("plain", .string("abc é 😀")), ("quote", .string("a\"b\\c\nd\u{1}\u{7F}")), ("n", .int(-3)), ("d", .double(1.5)),
-            ("inf", .double(.infinity)), ("list", .array([.null, .bool(true), .array([]), .object([])])),
-        ])
-        #expect(CompactJSON.serialize(value) == value.serialized())
-    }
-}

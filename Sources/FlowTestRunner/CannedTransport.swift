@@ -1,3 +1,4 @@
+import CEL
 import Foundation
 import Runtime
 
@@ -29,7 +30,7 @@ final class CannedTransport: HTTPTransport, @unchecked Sendable {
     private func answer(_ request: HTTPRequestSpec) -> HTTPAttempt {
         let matching = responses.indices.filter { index in
             let response = responses[index]
-            return (response.method == nil || response.method == request.method.uppercased()) && Glob.matches(response.url, request.url)
+            return (response.method == nil || response.method == request.method.uppercased()) && Glob.matches(request.url, pattern: response.url)
         }
         guard let chosen = matching.first(where: { !used.contains($0) }) ?? matching.last else {
             sent.append(Sent(request: request, matched: false))
@@ -39,31 +40,5 @@ final class CannedTransport: HTTPTransport, @unchecked Sendable {
         sent.append(Sent(request: request, matched: true))
         let response = responses[chosen]
         return .response(status: response.status, headers: response.headers, body: response.body)
-    }
-}
-
-/// `*` matches any run of characters (slashes included); everything else matches itself.
-enum Glob {
-    static func matches(_ pattern: String, _ text: String) -> Bool {
-        let pattern = Array(pattern.unicodeScalars), text = Array(text.unicodeScalars)
-        var p = 0, t = 0, star = -1, resume = 0
-        while t < text.count {
-            if p < pattern.count, pattern[p] == "*" {
-                star = p
-                resume = t
-                p += 1
-            } else if p < pattern.count, pattern[p] == text[t] {
-                p += 1
-                t += 1
-            } else if star >= 0 {
-                p = star + 1
-                resume += 1
-                t = resume
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count, pattern[p] == "*" { p += 1 }
-        return p == pattern.count
     }
 }

@@ -1,3 +1,4 @@
+import CEL
 import Diagnostics
 import Runtime
 
@@ -52,7 +53,7 @@ struct ExpectationComparison {
         }
         func matches(_ want: ExpectedRequest, _ have: HTTPRequestSpec) -> Bool {
             (want.method.map { $0 == have.method.uppercased() } ?? true)
-                && (want.url.map { Glob.matches($0, have.url) } ?? true)
+                && (want.url.map { Glob.matches(have.url, pattern: $0) } ?? true)
                 && want.headers.allSatisfy { header in have.headers.contains { $0.0.lowercased() == header.0 && $0.1 == header.1 } }
                 && (want.json.map { json in body(have).map { TestJSON.contains($0, json) } ?? false } ?? true)
         }

@@ -429,39 +429,11 @@ final class DispatchIndex {
     func listeners(of type: String) -> [Int] {
         if let known = resolved[type] { return known }
         var positions = exact[type] ?? []
-        for (pattern, position) in patterns where Glob.matches(type, pattern) && !positions.contains(position) {
+        for (pattern, position) in patterns where Glob.matches(type, pattern: pattern) && !positions.contains(position) {
             positions.append(position)
         }
         positions.sort()
         if resolved.count < 100_000 { resolved[type] = positions }
         return positions
-    }
-}
-
-/// `*` matches any run of characters; everything else matches itself.
-enum Glob {
-    static func matches(_ text: String, _ pattern: String) -> Bool {
-        let text = Array(text.utf8)
-        let pattern = Array(pattern.utf8)
-        var t = 0, p = 0
-        var star = -1, mark = 0
-        while t < text.count {
-            if p < pattern.count && pattern[p] == UInt8(ascii: "*") {
-                star = p
-                mark = t
-                p += 1
-            } else if p < pattern.count && pattern[p] == text[t] {
-                p += 1
-                t += 1
-            } else if star >= 0 {
-                p = star + 1
-                mark += 1
-                t = mark
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count && pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
     }
 }

@@ -1,3 +1,4 @@
+import CEL
 import Foundation
 import Graph
 import Testing
@@ -91,11 +92,11 @@ private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathCompon
     }
 
     @Test func globPatterns() {
-        #expect(Glob.matches("crm.consent.changed", "crm.*"))
-        #expect(Glob.matches("abc", "*"))
-        #expect(Glob.matches("a.b.c", "a.*.c"))
-        #expect(!Glob.matches("a.b.d", "a.*.c"))
-        #expect(!Glob.matches("crm", "crm.*"))
+        #expect(Glob.matches("crm.consent.changed", pattern: "crm.*"))
+        #expect(Glob.matches("abc", pattern: "*"))
+        #expect(Glob.matches("a.b.c", pattern: "a.*.c"))
+        #expect(!Glob.matches("a.b.d", pattern: "a.*.c"))
+        #expect(!Glob.matches("crm", pattern: "crm.*"))
     }
 }
 

@@ -12,14 +12,19 @@ enum FlowcFunctions {
     /// The implementation of a flowc function, or nil when `name` is not one.
     static func function(_ name: String, arity: Int) -> CELFunction? {
         switch (name, arity) {
-        case ("globMatch", 2): return .binary { CELBuiltins.stringTest("globMatch", $0, $1, globMatch) }
+        case ("globMatch", 2): return .binary { CELBuiltins.stringTest("globMatch", $0, $1) { Glob.matches($0, pattern: $1) } }
         default: return nil
         }
     }
+}
 
+/// flowc's one wildcard rule, shared by the `globMatch` CEL function, the runtime's event-type
+/// patterns and `flowc test`'s URL patterns: `*` matches any run of characters (also none and
+/// also `.` or `/`), every other character matches itself, case-sensitively.
+public enum Glob {
     /// Iterative wildcard matching over Unicode scalars with backtracking to the last `*`:
     /// linear space, at most O(text × pattern) steps, no recursion on hostile patterns.
-    static func globMatch(_ text: String, _ pattern: String) -> Bool {
+    public static func matches(_ text: String, pattern: String) -> Bool {
         let text = Array(text.unicodeScalars)
         let pattern = Array(pattern.unicodeScalars)
         var textIndex = 0

@@ -320,7 +320,7 @@ public final class Engine {
         tracker.begin()
         let accepted = lane.submit {
             let record = await RunExecutor(flow: flow, event: event, runID: runID, trigger: trigger, now: now, services: services).run()
-            services.outputs.record(record.json.serialized())
+            services.outputs.finished(record)
             counts.update { $0.runs[record.status, default: 0] += 1 }
             tracker.end()
         }

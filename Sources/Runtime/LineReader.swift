@@ -38,16 +38,27 @@ public final class LineReader {
     /// Called when the reader is about to wait for more input (flush outputs then).
     public var onIdle: () -> Void = {}
     public private(set) var lineNumber = 0
+    /// Bytes consumed before `buffer[0]`.
+    private var discarded: Int64 = 0
+    /// Bytes of the input consumed through the last line returned, its newline included: where
+    /// a resumed run starts reading (SPEC 8.5).
+    public var offset: Int64 { discarded + Int64(start) }
+    /// False while the rest of an over-long line is being skipped: `offset` is then inside it.
+    public var isAtLineBoundary: Bool { !skippingRest }
     /// Lines longer than this are not kept in memory: `next` returns their first bytes and
     /// sets `lastLineTooLong`, and the rest of the line is skipped.
     public var maxLineLength = 16 << 20
     public private(set) var lastLineTooLong = false
     private var skippingRest = false
 
-    public init(descriptor: Int32, follow: Bool = false, stop: StopFlag = StopFlag()) {
+    /// `offset` and `lineNumber` start at those of a resumed position (the descriptor must be
+    /// positioned there already).
+    public init(descriptor: Int32, follow: Bool = false, stop: StopFlag = StopFlag(), offset: Int64 = 0, lineNumber: Int = 0) {
         self.descriptor = descriptor
         self.follow = follow
         self.stop = stop
+        self.discarded = offset
+        self.lineNumber = lineNumber
     }
 
     /// The next line without its `\n` (and `\r`), or nil at the end or after a stop.
@@ -74,6 +85,7 @@ public final class LineReader {
             }
             if skippingRest {
                 if start > 0 {
+                    discarded += Int64(start)
                     buffer.removeSubrange(0..<start)
                     start = 0
                 }
@@ -103,6 +115,7 @@ public final class LineReader {
                 return line
             }
             if start > 0 {
+                discarded += Int64(start)
                 buffer.removeSubrange(0..<start)
                 start = 0
             }

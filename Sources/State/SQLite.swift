@@ -121,6 +121,16 @@ final class SQLiteConnection {
         return rows
     }
 
+    /// Runs one query and hands each row to `body` without keeping them (large tables).
+    func forEachRow(_ sql: String, _ values: [SQLiteValue] = [], _ body: ([SQLiteValue]) -> Void) throws(SQLiteError) {
+        let statement = try statement(sql)
+        defer { statement.reset() }
+        try statement.bind(values)
+        while try statement.step() {
+            body((0..<statement.columnCount).map(statement.value(at:)))
+        }
+    }
+
     /// The first column of the first row, or nil when there is no row.
     func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws(SQLiteError) -> SQLiteValue? {
         try rows(sql, values).first?.first

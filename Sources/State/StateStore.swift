@@ -196,6 +196,16 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
+    /// Every `(source, id)` pair of the window, oldest first: what a runtime loads at start to
+    /// drop repeats without a query per event.
+    public func forEachProcessed(_ body: (_ source: String, _ id: String) -> Void) throws(StateError) {
+        try withConnection { connection throws(SQLiteError) in
+            try connection.forEachRow("SELECT source, id FROM processed_events ORDER BY seq") { row in
+                if let source = row[0].text, let id = row[1].text { body(source, id) }
+            }
+        }
+    }
+
     /// How many `(source, id)` pairs the window holds.
     public func processedCount() throws(StateError) -> Int {
         try withConnection { connection throws(SQLiteError) in

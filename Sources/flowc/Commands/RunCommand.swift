@@ -44,8 +44,11 @@ struct Run: ParsableCommand {
     @Option(help: "The clock of `now`: event (the event's time) or wall.")
     var clock: String = "event"
 
-    @Option(help: "A state file (SQLite); not supported by this build, state is kept in memory.")
+    @Option(help: "A state file (SQLite): threshold sides, processed events, the input position, output lengths and run history survive restarts and crashes.")
     var state: String?
+
+    @Option(name: .customLong("checkpoint-events"), help: ArgumentHelp("With --state, commit at least every N events (also every half second and when the input is idle).", valueName: "N"))
+    var checkpointEvents: Int = CheckpointPolicy().events
 
     @Flag(name: .customLong("dry-run"), help: "Do not send http requests; everything else runs.")
     var dryRun = false
@@ -60,7 +63,7 @@ struct Run: ParsableCommand {
         if !paths.isEmpty && compiled != nil { throw ValidationError("give flow files or --compiled FILE, not both") }
         if RunClock(rawValue: clock) == nil { throw ValidationError("--clock is `event` or `wall`, not `\(clock)`") }
         if follow && events == "-" { throw ValidationError("--follow needs --events FILE") }
-        if state != nil { throw ValidationError("--state is not supported yet: state is kept in memory") }
+        if checkpointEvents < 1 { throw ValidationError("--checkpoint-events must be at least 1") }
     }
 
     func run() throws {
@@ -80,39 +83,90 @@ struct Run: ParsableCommand {
 
         let secretValues = try readSecrets()
         let redactor = Redactor(secrets: Array(secretValues.values))
-        let outputs = try makeOutputs(redactor: redactor)
+        let session = try openState(flows: flows)
+        defer { session?.close() }
+        var outputs = try makeOutputs(redactor: redactor, session: session)
+        outputs.history = session?.history
         let services = RunServices(env: ProcessInfo.processInfo.environment, secrets: secretValues, outputs: outputs, dryRun: dryRun)
-        let engine = Engine(flows: flows, services: services, registry: registry, clock: RunClock(rawValue: clock) ?? .event, inputName: events == "-" ? "stdin" : events)
+        let engine = Engine(
+            flows: flows, services: services, registry: registry, clock: RunClock(rawValue: clock) ?? .event,
+            thresholds: session?.triggerState ?? InMemoryThresholdStore(), window: session?.triggerState ?? InMemoryEventWindow(),
+            inputName: events == "-" ? "stdin" : events
+        )
 
         let descriptor: Int32
         if events == "-" {
             descriptor = STDIN_FILENO
         } else {
-            descriptor = open(events, O_RDONLY)
+            descriptor = open(events, O_RDONLY | O_CLOEXEC)
             if descriptor < 0 {
                 Terminal.printError("error: cannot read `\(events)`: \(String(cString: strerror(errno)))")
                 throw ExitCode(2)
             }
         }
         defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+        let (offset, line) = try resumePosition(session: session, descriptor: descriptor)
 
         let stop = StopFlag()
         let signals = Self.installSignalHandlers(stop)
         defer { signals.forEach { $0.cancel() } }
 
-        let reader = LineReader(descriptor: descriptor, follow: follow, stop: stop)
-        reader.onIdle = { outputs.flush() }
-        while let line = reader.next() {
-            if reader.lastLineTooLong {
-                engine.reject(line: String(decoding: line, as: UTF8.self), number: reader.lineNumber, reason: "line longer than \(reader.maxLineLength) bytes")
-                continue
-            }
-            line.withUnsafeBufferPointer { engine.process(bytes: $0, number: reader.lineNumber) }
-            engine.waitForRoom()
+        let reader = LineReader(descriptor: descriptor, follow: follow, stop: stop, offset: offset, lineNumber: line)
+        let pump = EventPump(engine: engine, reader: reader, session: session, policy: CheckpointPolicy(events: checkpointEvents))
+        let counts: RunCounts
+        do {
+            counts = try pump.run(flushWhenIdle: outputs)
+        } catch {
+            Terminal.printError("error: \(redactor.redact(error.description))")
+            throw ExitCode(2)
         }
-        let counts = engine.finishBlocking()
         if !options.quiet { Terminal.printError(redactor.redact(counts.summary)) }
         if counts.rejected > 0 { throw ExitCode(1) }
+    }
+
+    /// Opens `--state`, reconciled with the flows about to run; a refused file is exit 2.
+    private func openState(flows: [CompiledFlow]) throws -> DurableSession? {
+        guard let state else { return nil }
+        do {
+            let session = try DurableSession(path: state, flows: flows)
+            if !options.quiet {
+                for dropped in session.dropped { Terminal.printError("flowc run: \(dropped)") }
+            }
+            return session
+        } catch {
+            Terminal.printError("error: \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// With a state file, `--events FILE` resumes after the last committed line.
+    private func resumePosition(session: DurableSession?, descriptor: Int32) throws -> (Int64, Int) {
+        guard let session, events != "-" else { return (0, 0) }
+        let position: ResumePosition
+        do {
+            position = try session.resumePosition(forInput: events)
+        } catch {
+            Terminal.printError("error: \(error.description)")
+            throw ExitCode(2)
+        }
+        switch position {
+        case .start:
+            return (0, 0)
+        case .restartedInput(let previousLine):
+            if !options.quiet {
+                Terminal.printError("flowc run: `\(events)` is not the file the state read \(previousLine) lines of (replaced or cut); reading it from the start, repeated events are dropped as duplicates")
+            }
+            return (0, 0)
+        case .resumed(let offset, let line):
+            guard lseek(descriptor, off_t(offset), SEEK_SET) == offset else {
+                Terminal.printError("error: cannot seek `\(events)` to byte \(offset): \(String(cString: strerror(errno)))")
+                throw ExitCode(2)
+            }
+            if line > 0 && !options.quiet {
+                Terminal.printError("flowc run: resuming `\(events)` after line \(line) (from the state file)")
+            }
+            return (offset, Int(line))
+        }
     }
 
     /// Lints and lowers the flow files, or reads `--compiled`.
@@ -164,12 +218,14 @@ struct Run: ParsableCommand {
         return values
     }
 
-    private func makeOutputs(redactor: Redactor) throws -> RunOutputs {
+    /// Output files; with a state file each is cut back to its committed length and appended to.
+    private func makeOutputs(redactor: Redactor, session: DurableSession?) throws -> RunOutputs {
         func sink(_ path: String) throws -> FileLineSink {
             do {
+                if let session { return try session.openOutput(path: path) }
                 return try FileLineSink(path: path)
             } catch {
-                Terminal.printError("error: cannot write `\(path)`")
+                Terminal.printError("error: \(error)")
                 throw ExitCode(2)
             }
         }

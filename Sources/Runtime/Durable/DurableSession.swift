@@ -1,0 +1,144 @@
+import Foundation
+import Graph
+import State
+
+/// `flowc run --state FILE`: the state store, the stores the dispatcher reads, and checkpoints
+/// that make a crash at any instant recoverable (SPEC 8.5).
+///
+/// A checkpoint waits for the runs in flight, writes every output file's buffered lines (the
+/// kernel has them when `write` returns, which is what survives `kill -9`), and only then
+/// commits, in one transaction: the input position after the last line read, the length of each
+/// output file, the threshold sides and processed events changed since the last checkpoint,
+/// and the finished runs. A restart cuts each output file back to its committed length and
+/// reads on from the committed position, so the events after the last commit run again and
+/// write the same lines (event ids are deterministic) exactly once.
+public final class DurableSession {
+    public let store: StateStore
+    public let triggerState: DurableTriggerState
+    public let history = RunHistory()
+    /// What was dropped by `reconcile`, for the start-up message.
+    public let dropped: [DroppedFlowState]
+    private var files: [FileLineSink] = []
+    private var input: (name: String, identity: String?)?
+    public private(set) var commits = 0
+
+    /// Opens (or creates) the state file for `flows`, keeping the state of flows whose trigger
+    /// is unchanged and dropping the rest.
+    public init(path: String, flows: [CompiledFlow], window: ProcessedWindow = .standard) throws(StateError) {
+        store = try StateStore.open(path: path, window: window)
+        dropped = try store.reconcile(flows: flows.map { FlowFingerprint(flow: $0.name, fingerprint: Self.fingerprint(of: $0.graph.trigger)) })
+        triggerState = try DurableTriggerState(store: store, flows: flows.map(\.name))
+    }
+
+    /// Opens an output file cut back to its committed length; its length is committed from now on.
+    /// A file the state has no length for is started afresh, as without `--state`.
+    public func openOutput(path: String) throws -> FileLineSink {
+        let key = Self.canonicalPath(path)
+        let committed = try store.outputLength(path: key)
+        let sink = try FileLineSink(path: path, keepingFirst: committed ?? 0)
+        if let committed, sink.flushedLength < committed {
+            throw SinkError(path: path, detail: "it is shorter (\(sink.flushedLength) bytes) than the \(committed) bytes the state file counts; it was changed outside flowc — move it away or use another --state file")
+        }
+        files.append(sink)
+        return sink
+    }
+
+    /// Where reading `path` resumes: after the last committed line, or at the start when the
+    /// state has no position or the file is not the one it was (replaced, rotated, truncated).
+    public func resumePosition(forInput path: String) throws(StateError) -> ResumePosition {
+        let key = Self.canonicalPath(path)
+        let identity = InputPosition.identity(ofFileAt: path)
+        input = (key, identity)
+        guard let stored = try store.inputPosition(for: key) else { return .start }
+        var info = stat()
+        let size = stat(path, &info) == 0 ? Int64(info.st_size) : 0
+        guard stored.identity == identity, stored.offset <= size else {
+            return .restartedInput(previousLine: stored.line)
+        }
+        return .resumed(offset: stored.offset, line: stored.line)
+    }
+
+    /// Commits everything up to `offset`/`line` of the input; blocks until runs in flight end.
+    public func checkpoint(engine: Engine, offset: Int64, line: Int64) throws(CheckpointError) {
+        _ = engine.finishBlocking()
+        var batch = triggerState.takeChanges()
+        for run in history.take() {
+            batch.record(run)
+        }
+        for file in files {
+            guard let path = file.path else { continue }
+            if let failure = file.writeFailure {
+                throw CheckpointError(description: "cannot write `\(path)`: \(failure); the state keeps the last commit")
+            }
+            batch.setOutputLength(file.flushedLength, path: Self.canonicalPath(path))
+        }
+        if let input {
+            batch.setInputPosition(InputPosition(input: input.name, identity: input.identity, offset: offset, line: line))
+        }
+        do {
+            try store.commit(batch)
+        } catch {
+            throw CheckpointError(description: "cannot commit to the state file: \(error.description)")
+        }
+        commits += 1
+    }
+
+    public func close() {
+        store.close()
+    }
+
+    /// Identifies a trigger by what decides its firing, not by where it is written: moving a
+    /// flow or adding comments keeps its state, changing a threshold or filter drops it.
+    static func fingerprint(of trigger: GraphTrigger) -> String {
+        var text = "\(trigger.kind.rawValue)|\(trigger.catalogName)|\(trigger.eventTypes.joined(separator: ","))"
+        for parameter in trigger.parameters {
+            text += "|\(parameter.name):\(parameter.type)=\(canonical(parameter.value))"
+        }
+        text += "|\(trigger.filter?.source ?? "")|\(trigger.key?.source ?? "")|\(trigger.value?.source ?? "")"
+        text += "|\(trigger.threshold.map { "\($0)" } ?? "")|\(trigger.direction ?? "")"
+        let hash = InMemoryEventWindow.hash(source: text, id: "")
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// A value without the spans of its expressions.
+    private static func canonical(_ value: GraphValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let flag): return "\(flag)"
+        case .int(let number): return "\(number)"
+        case .double(let number): return "\(number)d"
+        case .string(let text): return "\"\(text)\""
+        case .expression(let expression): return "${{\(expression.source)}}"
+        case .template(let segments):
+            return "`" + segments.map { segment -> String in
+                switch segment {
+                case .text(let text): return text
+                case .expression(let expression): return "${{\(expression.source)}}"
+                }
+            }.joined() + "`"
+        case .list(let items): return "[" + items.map(canonical).joined(separator: ",") + "]"
+        case .map(let entries): return "{" + entries.map { "\($0.key):\(canonical($0.value))" }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// The same file named `out.ndjson` or `./out.ndjson` has one committed length.
+    static func canonicalPath(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+}
+
+/// Where `flowc run --state` starts reading `--events FILE`.
+public enum ResumePosition: Equatable, Sendable {
+    /// No position is stored: from the first byte.
+    case start
+    /// After the last committed line.
+    case resumed(offset: Int64, line: Int64)
+    /// The file changed since the position was stored: from the first byte; repeats of events
+    /// already processed are dropped by the processed window.
+    case restartedInput(previousLine: Int64)
+}
+
+public struct CheckpointError: Error, CustomStringConvertible {
+    public var description: String
+}

@@ -6,7 +6,7 @@ CEL_CONFORMANCE ?= ../shared/tools/cel-conformance
 # Raised as the CEL engine grows; the suite prints its own counts.
 CEL_MIN_PASS ?= 1071
 
-.PHONY: run test build deps test-deps conformance bench clean
+.PHONY: run reset test build deps test-deps conformance bench clean
 
 deps:
 	@.ci/install-deps
@@ -33,8 +33,14 @@ DEMO_ENV := OPS_WEBHOOK=https://hooks.example.invalid/ops \
 run: build
 	$(FLOWC) lint flows/
 	@mkdir -p .flowc
-	$(DEMO_ENV) $(FLOWC) run flows/ --events flows/samples/events.ndjson --runs .flowc/runs.ndjson --secrets flows/samples/demo.secrets --dry-run
-	@echo "run records: .flowc/runs.ndjson ($$(wc -l < .flowc/runs.ndjson) runs)"
+	$(DEMO_ENV) $(FLOWC) run flows/ --events flows/samples/events.ndjson --state .flowc/state.db \
+		--out .flowc/emitted.ndjson --runs .flowc/runs.ndjson --secrets flows/samples/demo.secrets --dry-run
+	@echo "emitted events: .flowc/emitted.ndjson ($$(wc -l < .flowc/emitted.ndjson)); run records: .flowc/runs.ndjson ($$(wc -l < .flowc/runs.ndjson)); the latest runs:"
+	$(FLOWC) runs --state .flowc/state.db --limit 10
+	@echo "state: .flowc/state.db (run again: nothing is read twice; 'make reset' starts over)"
+
+reset:
+	rm -rf .flowc
 
 # Every test: CEL conformance and the example flows' own tests first, then the Swift test
 # suite, whose summary comes last.

@@ -58,7 +58,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"], exclude: ["Fixtures"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "State", "Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
         .testTarget(name: "StateTests", dependencies: ["State"]),
         .testTarget(name: "FlowTestRunnerTests", dependencies: ["FlowTestRunner", "Runtime", "Graph", "Flows", "YAML", "Catalog", "CEL", "Diagnostics"]),
         .testTarget(name: "FlowcTests", dependencies: ["flowc"]),

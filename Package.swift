@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CEL", dependencies: ["Diagnostics"]),
         .target(name: "Flows", dependencies: ["Diagnostics", "YAML", "Catalog", "CEL"]),
         .target(name: "Graph", dependencies: ["Diagnostics", "Flows", "CEL", "Catalog"]),
-        .target(name: "State", dependencies: ["CSQLite"]),
+        .target(name: "State", dependencies: ["CSQLite", "Diagnostics"]),
         .target(name: "Runtime", dependencies: ["Diagnostics", "Graph", "CEL", "Catalog", "Flows", "State"]),
         .target(name: "FlowTestRunner", dependencies: ["Diagnostics", "YAML", "Catalog", "CEL", "Flows", "Graph", "Runtime"]),
         .executableTarget(

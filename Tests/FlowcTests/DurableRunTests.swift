@@ -95,6 +95,7 @@ import Testing
         let expected = workspace.read(reference)
         #expect(expected.split(separator: "\n").count == crossings)
 
+        let runs = workspace.folder.appendingPathComponent("runs.ndjson").path
         var generator = SeededGenerator(seed: UInt64(Date().timeIntervalSince1970))
         var kills = 0
         var finished = false
@@ -103,7 +104,7 @@ import Testing
         for _ in 0..<40 {
             let process = Process()
             process.executableURL = FlowcProcess.executable
-            process.arguments = ["run", workspace.flows, "--events", workspace.events, "--out", workspace.out, "--state", workspace.state, "--checkpoint-events", "50", "--quiet"]
+            process.arguments = ["run", workspace.flows, "--events", workspace.events, "--out", workspace.out, "--runs", runs, "--state", workspace.state, "--checkpoint-events", "50", "--quiet"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -120,7 +121,7 @@ import Testing
             }
         }
         if !finished {
-            let last = try workspace.run(["--checkpoint-events", "50"])
+            let last = try workspace.run(["--checkpoint-events", "50", "--runs", runs])
             #expect(last.status == 0, "\(last.stderr)")
         }
         #expect(kills >= 3, "only \(kills) attempts were killed")
@@ -133,7 +134,13 @@ import Testing
         #expect(ids.count == crossings)
         #expect(Set(ids).count == ids.count, "a crossing fired twice")
 
-        // Every run is in the history once.
+        // Every run is in the run records and in the history once.
+        let recorded = workspace.read(runs).split(separator: "\n").compactMap { line -> String? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            return object["run"] as? String
+        }
+        #expect(recorded.count == crossings)
+        #expect(Set(recorded).count == recorded.count, "a run was recorded twice")
         let history = try FlowcProcess.run(["runs", "--state", workspace.state, "--limit", "100000"])
         #expect(history.status == 0, "\(history.stderr)")
         #expect(history.stdout.split(separator: "\n").count == crossings + 1)

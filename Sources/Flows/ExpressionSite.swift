@@ -62,6 +62,11 @@ public enum TemplateSplitter {
     /// `${{` opens an expression, `$${{` is a literal `${{`, and an expression ends at the
     /// first `}}` outside string literals and braces, so map literals nest.
     public static func split(_ text: String) -> Result {
+        // Most scalars hold no `$` at all: one literal part, found without copying the text.
+        guard YAMLScalar.contains(UInt8(ascii: "$"), in: text) else {
+            let count = text.utf8.count
+            return Result(parts: count == 0 ? [] : [TemplatePart(kind: .literal, text: text, range: 0..<count)], unterminatedAt: nil)
+        }
         let bytes = Array(text.utf8)
         var parts: [TemplatePart] = []
         var literal: [UInt8] = []
@@ -99,6 +104,7 @@ public enum TemplateSplitter {
 
     /// Whether the text contains an unescaped `${{`.
     public static func containsExpression(_ text: String) -> Bool {
+        guard YAMLScalar.contains(UInt8(ascii: "$"), in: text) else { return false }
         let bytes = Array(text.utf8)
         var index = 0
         while index < bytes.count {
@@ -148,59 +154,20 @@ public enum TemplateSplitter {
 /// indentation and unescapes quotes, so the value is aligned with the source text: each value
 /// byte is matched to the next source byte that produced it. Where the alignment cannot be
 /// made (an escape that produced a different character), the nearest known offset is used.
+///
+/// The alignment is made when a span is asked for, not when the map is made: a lint makes a
+/// map for every expression but needs spans only for the few it reports.
 public struct ScalarSourceMap: Sendable {
     public let file: SourceFile?
     public let nodeSpan: SourceSpan
-    /// `offsets[i]` is the file offset of value byte `i`; one extra entry for the end.
-    private let offsets: [Int]
+    private let value: String
+    private let style: ScalarStyle
 
     public init(value: String, style: ScalarStyle, span: SourceSpan, file: SourceFile?) {
         self.file = file
         self.nodeSpan = span
-        let valueBytes = Array(value.utf8)
-        guard let file else {
-            offsets = []
-            return
-        }
-        let sourceStart = max(0, min(span.start.offset, file.bytes.count))
-        let sourceEnd = max(sourceStart, min(span.end.offset, file.bytes.count))
-        var source = sourceStart
-        switch style {
-        case .singleQuoted, .doubleQuoted:
-            source = min(source + 1, sourceEnd)
-        case .literal, .folded:
-            // Skip the header line (`|-`, `>2`) to the first content line.
-            while source < sourceEnd, file.bytes[source] != UInt8(ascii: "\n") { source += 1 }
-            source = min(source + 1, sourceEnd)
-        case .plain:
-            break
-        }
-        var result: [Int] = []
-        result.reserveCapacity(valueBytes.count + 1)
-        for byte in valueBytes {
-            if style == .doubleQuoted, source + 1 < sourceEnd, file.bytes[source] == UInt8(ascii: "\\") {
-                // An escape produced this byte: map it to the backslash and skip the escape.
-                let letter = file.bytes[source + 1]
-                if letter == byte || Self.isEscapeFor(letter, byte) {
-                    result.append(source)
-                    source += 2
-                    continue
-                }
-            }
-            // Folding and escapes skip only a little source text; a bounded search keeps
-            // hostile scalars (thousands of `\u` escapes) linear.
-            var probe = source
-            let searchEnd = min(sourceEnd, source + Self.searchWindow)
-            while probe < searchEnd, file.bytes[probe] != byte { probe += 1 }
-            if probe < searchEnd {
-                result.append(probe)
-                source = probe + 1
-            } else {
-                result.append(min(source, sourceEnd))
-            }
-        }
-        result.append(min(source, sourceEnd))
-        offsets = result
+        self.value = value
+        self.style = style
     }
 
     private static let searchWindow = 256
@@ -212,21 +179,73 @@ public struct ScalarSourceMap: Sendable {
         }
     }
 
+    /// The file offsets of value bytes `0...last` (clamped to the value), or nil without a file:
+    /// `offsets[i]` is the file offset of value byte `i`, and the entry after the last byte
+    /// aligned is where the alignment stopped (the end, once the whole value is aligned).
+    private func offsets(through last: Int) -> [Int]? {
+        guard let file else { return nil }
+        let bytes = file.bytes
+        let valueBytes = value.utf8
+        let sourceStart = max(0, min(nodeSpan.start.offset, bytes.count))
+        let sourceEnd = max(sourceStart, min(nodeSpan.end.offset, bytes.count))
+        var source = sourceStart
+        switch style {
+        case .singleQuoted, .doubleQuoted:
+            source = min(source + 1, sourceEnd)
+        case .literal, .folded:
+            // Skip the header line (`|-`, `>2`) to the first content line.
+            while source < sourceEnd, bytes[source] != UInt8(ascii: "\n") { source += 1 }
+            source = min(source + 1, sourceEnd)
+        case .plain:
+            break
+        }
+        // Entries past `last` are never read: stop aligning there.
+        let needed = min(max(0, last) + 1, valueBytes.count)
+        var result: [Int] = []
+        result.reserveCapacity(needed + 1)
+        for byte in valueBytes {
+            guard result.count < needed else { break }
+            if style == .doubleQuoted, source + 1 < sourceEnd, bytes[source] == UInt8(ascii: "\\") {
+                // An escape produced this byte: map it to the backslash and skip the escape.
+                let letter = bytes[source + 1]
+                if letter == byte || Self.isEscapeFor(letter, byte) {
+                    result.append(source)
+                    source += 2
+                    continue
+                }
+            }
+            // Folding and escapes skip only a little source text; a bounded search keeps
+            // hostile scalars (thousands of `\u` escapes) linear.
+            var probe = source
+            let searchEnd = min(sourceEnd, source + Self.searchWindow)
+            while probe < searchEnd, bytes[probe] != byte { probe += 1 }
+            if probe < searchEnd {
+                result.append(probe)
+                source = probe + 1
+            } else {
+                result.append(min(source, sourceEnd))
+            }
+        }
+        result.append(min(source, sourceEnd))
+        return result
+    }
+
     /// The file offset of a value offset.
     public func fileOffset(ofValueOffset offset: Int) -> Int {
-        guard !offsets.isEmpty else { return nodeSpan.start.offset }
+        guard let offsets = offsets(through: offset) else { return nodeSpan.start.offset }
         return offsets[max(0, min(offset, offsets.count - 1))]
     }
 
     /// The file span of a range of the value.
     public func span(of range: Range<Int>) -> SourceSpan {
-        guard let file, !offsets.isEmpty else { return nodeSpan }
-        let start = fileOffset(ofValueOffset: range.lowerBound)
+        guard let file, let offsets = offsets(through: range.upperBound) else { return nodeSpan }
+        func offset(_ valueOffset: Int) -> Int { offsets[max(0, min(valueOffset, offsets.count - 1))] }
+        let start = offset(range.lowerBound)
         let end: Int
         if range.isEmpty {
             end = start
         } else {
-            end = fileOffset(ofValueOffset: range.upperBound - 1) + 1
+            end = offset(range.upperBound - 1) + 1
         }
         return file.span(from: start, to: max(start, end))
     }
@@ -234,7 +253,13 @@ public struct ScalarSourceMap: Sendable {
 
 /// An expression site with the names visible where it stands (SPEC 4.3).
 public struct ScopedExpression: Sendable {
-    public var site: ExpressionSite
+    public var site: ExpressionSite {
+        get { siteStorage.value }
+        set { siteStorage = Boxed(newValue) }
+    }
+    /// Out of line: a flow's list of these is built and copied by every check, and the
+    /// site is most of an entry's size.
+    private var siteStorage: Boxed<ExpressionSite>
     /// Where it stands, for messages and tests: `conditions[0]`, `vars.headline`,
     /// `actions.notify.with.url`, `actions.loop.items`.
     public var path: String
@@ -246,4 +271,12 @@ public struct ScopedExpression: Sendable {
     public var visibleVars: [String]
     /// Names bound by enclosing `foreach` actions, outermost first.
     public var loopVariables: [String]
+
+    init(site: ExpressionSite, path: String, actions: ActionVisibility, visibleVars: [String], loopVariables: [String]) {
+        siteStorage = Boxed(site)
+        self.path = path
+        self.actions = actions
+        self.visibleVars = visibleVars
+        self.loopVariables = loopVariables
+    }
 }

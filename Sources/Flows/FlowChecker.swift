@@ -1,5 +1,6 @@
 import Catalog
 import Diagnostics
+import Foundation
 import YAML
 
 /// What checking a set of flow files found.
@@ -22,32 +23,69 @@ public struct FlowCheckResult: Sendable {
 /// against the catalog. Expressions are found and split but not type-checked here; each
 /// flow's ``Flow/expressions`` lists them with the names in scope for the typing pass.
 public enum FlowChecker {
-    public static func check(_ streams: [YAMLStream], catalog: Catalog = .standard) -> FlowCheckResult {
-        var flows: [Flow] = []
-        var diagnostics: [Diagnostic] = []
-        for stream in streams {
-            diagnostics += stream.diagnostics
-            var decoder = FlowDecoder(catalog: catalog, file: stream.file)
-            for document in stream.documents {
-                guard let root = document.root, !(root.scalar?.isNull ?? false) else { continue }
-                guard var flow = decoder.decodeFlow(root) else { continue }
-                var scopes = ScopeChecker(flow: flow, catalog: catalog)
+    /// How many threads check at once by default: every core.
+    public static var defaultWorkers: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// Checks the flows of `streams`. Each document is decoded and scope-checked, and each
+    /// flow typed, independently of the others, so with `workers > 1` that work is spread over
+    /// threads; the result (flows, diagnostics and their order) is the same for any `workers`.
+    /// `typing: false` stops after the structural checks (for measuring them alone).
+    public static func check(_ streams: [YAMLStream], catalog: Catalog = .standard, workers: Int = defaultWorkers, typing: Bool = true) -> FlowCheckResult {
+        let index = CatalogIndex.of(catalog)
+        let documents = streams.enumerated().flatMap { position, stream in
+            stream.documents.compactMap { document -> (stream: Int, root: YAMLNode)? in
+                guard let root = document.root, !(root.scalar?.isNull ?? false) else { return nil }
+                return (position, root)
+            }
+        }
+        var decoded = ParallelWork.map(count: documents.count, workers: workers) { item in
+            let (position, root) = documents[item]
+            var decoder = FlowDecoder(catalog: catalog, index: index, file: streams[position].file)
+            var outcome = DecodedDocument(flow: nil, scopeDiagnostics: [], decoderDiagnostics: [])
+            if var flow = decoder.decodeFlow(root) {
+                var scopes = ScopeChecker(flow: flow, index: index)
                 let scoped = scopes.run()
                 flow.expressions = scoped.expressions
                 flow.actionGraph = scoped.graph
-                diagnostics += scoped.diagnostics
-                flows.append(flow)
+                outcome.scopeDiagnostics = scoped.diagnostics
+                outcome.flow = flow
             }
-            diagnostics += decoder.diagnostics
+            outcome.decoderDiagnostics = decoder.diagnostics
+            return outcome
+        }
+        // The order of a serial check: per file, the reader's diagnostics, the scope checker's
+        // per flow, then the decoder's per flow.
+        var flows: [Flow] = []
+        flows.reserveCapacity(decoded.count)
+        var diagnostics: [Diagnostic] = []
+        var next = 0
+        for (position, stream) in streams.enumerated() {
+            diagnostics += stream.diagnostics
+            let first = next
+            while next < documents.count, documents[next].stream == position { next += 1 }
+            for item in first..<next {
+                // Moved, not copied: a flow is a large value.
+                if let flow = decoded[item].flow.take() { flows.append(flow) }
+                diagnostics += decoded[item].scopeDiagnostics
+            }
+            for item in first..<next { diagnostics += decoded[item].decoderDiagnostics }
         }
         diagnostics += duplicateNames(flows)
-        diagnostics = FlowTypingPass.apply(to: flows, diagnostics: diagnostics, files: streams.map(\.file), catalog: catalog)
+        if typing {
+            diagnostics = FlowTypingPass.apply(to: flows, diagnostics: diagnostics, files: streams.map(\.file), catalog: catalog, workers: workers)
+        }
         return FlowCheckResult(flows: flows, diagnostics: sortedInSourceOrder(diagnostics))
     }
 
+    private struct DecodedDocument: Sendable {
+        var flow: Flow?
+        var scopeDiagnostics: [Diagnostic]
+        var decoderDiagnostics: [Diagnostic]
+    }
+
     /// Checks the flows of one file held in memory; convenient for tests and editors.
-    public static func check(_ stream: YAMLStream, catalog: Catalog = .standard) -> FlowCheckResult {
-        check([stream], catalog: catalog)
+    public static func check(_ stream: YAMLStream, catalog: Catalog = .standard, workers: Int = defaultWorkers) -> FlowCheckResult {
+        check([stream], catalog: catalog, workers: workers)
     }
 
     private static func duplicateNames(_ flows: [Flow]) -> [Diagnostic] {

@@ -93,10 +93,10 @@ extension FlowDecoder {
                       label: "`\(name)` needs \(required.joined(separator: ", "))")
             }
         }
-        action.keySpans.reserveCapacity(entries.count)
+        action.writtenKeys.reserveCapacity(entries.count)
         for entry in entries {
             let value = entry.pair.value
-            action.keySpans[entry.name] = entry.pair.key.span
+            action.writtenKeys.append(WrittenKey(name: entry.name, span: entry.pair.key.span))
             if let key = controlInfo?.keyByName[entry.name] {
                 if let decoded = decodeControlKey(value, key: key) {
                     action.controlKeys.append(ControlKey(name: entry.name, keySpan: entry.pair.key.span, value: decoded))
@@ -158,7 +158,7 @@ extension FlowDecoder {
             let value = value(entry.pair.value, for: parameter, what: "with.\(entry.name)")
             arguments.append(FlowArgument(name: entry.name, keySpan: entry.pair.key.span, value: value))
         }
-        for group in action.exclusive {
+        for group in action.exclusive where entries.count(where: { group.contains($0.name) }) > 1 {
             let given = entries.filter { group.contains($0.name) }
             guard given.count > 1, let first = given.first else { continue }
             for other in given.dropFirst() {

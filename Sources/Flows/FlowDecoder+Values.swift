@@ -8,7 +8,7 @@ extension FlowDecoder {
 
     /// A value read as its catalog parameter's `kind` says.
     mutating func value(_ node: YAMLNode, for parameter: Parameter, what: @autoclosure () -> String) -> FlowValue {
-        let type = (try? CatalogType.parse(parameter.type)) ?? .dyn
+        let type = index.type(of: parameter)
         switch parameter.kind {
         case "expression":
             if let site = bareExpression(node, type: parameter.type, what: what()) { return .expression(site) }
@@ -295,7 +295,7 @@ extension FlowDecoder {
         }
         var parts: [TemplatePart]
         if split.hasExpressions {
-            let literalsAreBlank = split.parts.allSatisfy { $0.isExpression || $0.text.allSatisfy(\.isWhitespace) }
+            let literalsAreBlank = split.parts.allSatisfy { $0.isExpression || isBlank($0.text) }
             let expressionParts = split.parts.filter(\.isExpression)
             guard literalsAreBlank, expressionParts.count == 1 else {
                 report(Diagnostic(
@@ -309,7 +309,7 @@ extension FlowDecoder {
             let bytes = scalar.value.utf8.count
             parts = [TemplatePart(kind: .expression, text: scalar.value, range: 0..<bytes)]
         }
-        guard let expression = parts.first, !expression.text.allSatisfy(\.isWhitespace) else {
+        guard let expression = parts.first, !isBlank(expression.text) else {
             error(.flowEmptyExpression, "`\(what())` needs an expression", at: node.span)
             return nil
         }
@@ -328,7 +328,7 @@ extension FlowDecoder {
             return nil
         }
         var valid = true
-        for part in split.parts where part.isExpression && part.text.allSatisfy(\.isWhitespace) {
+        for part in split.parts where part.isExpression && isBlank(part.text) {
             let start = max(0, part.range.lowerBound - 3)
             error(.flowEmptyExpression, "empty `${{ }}`", at: map.span(of: start..<(part.range.upperBound + 2)))
             valid = false

@@ -21,8 +21,12 @@ struct FlowDecoder {
     let defaultStatuses = ["succeeded", "failed", "skipped", "timed_out"]
 
     init(catalog: Catalog, file: SourceFile) {
+        self.init(catalog: catalog, index: CatalogIndex.of(catalog), file: file)
+    }
+
+    init(catalog: Catalog, index: CatalogIndex, file: SourceFile) {
         self.catalog = catalog
-        self.index = CatalogIndex.of(catalog)
+        self.index = index
         self.file = file
     }
 
@@ -64,7 +68,7 @@ struct FlowDecoder {
                 error(.flowWrongKind, "expected a string key in \(context), found \(foundDescription(pair.key))", at: pair.key.span)
                 continue
             }
-            if allowed.contains(key.value) || !checkUnknown {
+            if !checkUnknown || allowed.contains(key.value) {
                 result.append(Entry(name: key.value, pair: pair))
                 continue
             }
@@ -117,10 +121,10 @@ struct FlowDecoder {
         let flowName = entries.first { $0.name == "flow" }?.pair.value.scalar?.value
         requireKeys(
             index.requiredFlowKeys, in: entries, anchor: anchor(pairs, root), context: flowName.map { "flow `\($0)`" } ?? "this flow")
-        flow.keySpans.reserveCapacity(entries.count)
+        flow.writtenKeys.reserveCapacity(entries.count)
         for entry in entries {
             let value = entry.pair.value
-            flow.keySpans[entry.name] = entry.pair.key.span
+            flow.writtenKeys.append(WrittenKey(name: entry.name, span: entry.pair.key.span))
             guard let parameter = index.flowKeyByName[entry.name] else { continue }
             switch entry.name {
             case "flow":
@@ -291,6 +295,12 @@ final class CatalogIndex: Sendable {
     let triggers: [String: TriggerInfo]
     let triggerNames: [String]
     let actionTypeNames: [String]
+    /// Event types by name (the first of a name, as ``Catalog/event(_:)`` finds it).
+    let eventsByType: [String: EventType]
+    /// Record types shared by the scopes of flows checked against this catalog.
+    let records = ScopeRecords()
+    /// The parsed type of every parameter's type text, read once per value otherwise.
+    private let parameterTypes: [String: CatalogType]
 
     private let source: Catalog
 
@@ -340,6 +350,22 @@ final class CatalogIndex: Sendable {
         self.triggers = triggers
         triggerNames = catalog.triggers.map(\.name)
         actionTypeNames = catalog.actionTypeNames
+        var types: [String: CatalogType] = [:]
+        let parameters = catalog.flowKeys + catalog.actionKeys + catalog.actions.flatMap(\.inputs)
+            + catalog.controls.flatMap(\.keys) + catalog.triggers.flatMap(\.parameters)
+        for parameter in parameters where types[parameter.type] == nil {
+            types[parameter.type] = (try? CatalogType.parse(parameter.type)) ?? .dyn
+        }
+        parameterTypes = types
+        var events: [String: EventType] = [:]
+        for event in catalog.events where events[event.type] == nil { events[event.type] = event }
+        eventsByType = events
+    }
+
+    /// The type a parameter's text spells; `dyn` when it does not parse.
+    func type(of parameter: Parameter) -> CatalogType {
+        if let known = parameterTypes[parameter.type] { return known }
+        return (try? CatalogType.parse(parameter.type)) ?? .dyn
     }
 
     private static func firstByName(_ parameters: [Parameter]) -> [String: Parameter] {
@@ -352,6 +378,7 @@ final class CatalogIndex: Sendable {
         // Arrays compare by identity first, so a copy of the same catalog is recognised at once.
         source.flowKeys == catalog.flowKeys && source.actionKeys == catalog.actionKeys && source.actions == catalog.actions
             && source.controls == catalog.controls && source.triggers == catalog.triggers
+            && source.events == catalog.events && source.envelope == catalog.envelope
     }
 
     private static let lock = NSLock()

@@ -57,8 +57,16 @@ public struct FlowDuration: Sendable, Hashable, Comparable, CustomStringConverti
         return candidate
     }
 
+    private static let units: [(name: String, size: Int64)] = [("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
+
+    /// Alphabetic, as Unicode says; ASCII without the property lookup.
+    private static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return scalar.properties.isAlphabetic }
+        return (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z")
+    }
+
     public static func parse(_ text: String) -> Result<FlowDuration, ParseError> {
-        let units: [(name: String, size: Int64)] = [("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
+        let units = Self.units
         let scalars = Array(text.unicodeScalars)
         guard !scalars.isEmpty else { return .failure(.syntax("a duration cannot be empty")) }
         var index = 0
@@ -81,7 +89,7 @@ public struct FlowDuration: Sendable, Hashable, Comparable, CustomStringConverti
                 return .failure(.syntax("durations have no fractions; use a smaller unit, such as `1500ms` for 1.5 seconds"))
             }
             var unitText = ""
-            while index < scalars.count, scalars[index].properties.isAlphabetic {
+            while index < scalars.count, Self.isLetter(scalars[index]) {
                 unitText.unicodeScalars.append(scalars[index])
                 index += 1
             }

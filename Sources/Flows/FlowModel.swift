@@ -24,8 +24,8 @@ public struct Flow: Sendable {
     public var file: String
     /// The span of the whole document's root mapping.
     public var span: SourceSpan
-    /// The span of each key written in the flow's mapping (`flow`, `trigger`, ...).
-    public var keySpans: [String: SourceSpan] = [:]
+    /// Each key written in the flow's mapping (`flow`, `trigger`, ...), in the order written.
+    public var writtenKeys: [WrittenKey] = []
     public var description: String?
     public var enabled: Bool
     public var concurrency: Located<String>?
@@ -40,6 +40,49 @@ public struct Flow: Sendable {
 
     /// `queued` unless the flow says otherwise (SPEC 2).
     public var effectiveConcurrency: String { concurrency?.value ?? "queued" }
+}
+
+/// An immutable value on the heap, so that a rarely present large field costs one pointer.
+final class Boxed<Value: Sendable>: Sendable {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
+}
+
+/// A key written in a mapping, with its span.
+public struct WrittenKey: Sendable, Hashable {
+    public var name: String
+    public var span: SourceSpan
+
+    public init(name: String, span: SourceSpan) {
+        self.name = name
+        self.span = span
+    }
+}
+
+extension [WrittenKey] {
+    /// The span of each key by name (keys are unique after reading the YAML).
+    public var spansByName: [String: SourceSpan] {
+        var result: [String: SourceSpan] = [:]
+        for key in self where result[key.name] == nil { result[key.name] = key.span }
+        return result
+    }
+}
+
+extension Flow {
+    /// The span of each key written in the flow's mapping (`flow`, `trigger`, ...).
+    public var keySpans: [String: SourceSpan] {
+        get { writtenKeys.spansByName }
+        set { writtenKeys = newValue.map { WrittenKey(name: $0.key, span: $0.value) }.sorted { $0.span.start < $1.span.start } }
+    }
+}
+
+extension FlowAction {
+    /// The span of each key written in the action's mapping (`id`, `run_after`, `then`, ...).
+    public var keySpans: [String: SourceSpan] {
+        get { writtenKeys.spansByName }
+        set { writtenKeys = newValue.map { WrittenKey(name: $0.key, span: $0.value) }.sorted { $0.span.start < $1.span.start } }
+    }
 }
 
 /// The flow's `trigger:` as written.
@@ -89,18 +132,55 @@ public struct FlowAction: Sendable {
     public var type: Located<String>?
     public var kind: ActionKind
     public var span: SourceSpan
-    /// The span of each key written in the action's mapping (`id`, `run_after`, `then`, ...).
-    public var keySpans: [String: SourceSpan] = [:]
+    /// Each key written in the action's mapping (`id`, `run_after`, `then`, ...), in the order written.
+    public var writtenKeys: [WrittenKey] = []
     public var description: String?
     /// `with:` inputs of an ordinary action, in the order written.
     public var inputs: [FlowArgument]
     /// `if:` — false makes the action `skipped`.
-    public var condition: ExpressionSite?
-    public var runAfter: RunAfter?
-    public var retry: RetrySpec?
-    public var timeout: Located<FlowDuration>?
+    public var condition: ExpressionSite? {
+        get { conditionStorage?.value }
+        set { conditionStorage = newValue.map(Boxed.init) }
+    }
+    public var runAfter: RunAfter? {
+        get { runAfterStorage?.value }
+        set { runAfterStorage = newValue.map(Boxed.init) }
+    }
+    public var retry: RetrySpec? {
+        get { retryStorage?.value }
+        set { retryStorage = newValue.map(Boxed.init) }
+    }
+    public var timeout: Located<FlowDuration>? {
+        get { timeoutStorage?.value }
+        set { timeoutStorage = newValue.map(Boxed.init) }
+    }
     /// The keys of a control action (`condition`, `then`, `cases`, ...), in the order written.
     public var controlKeys: [ControlKey]
+    // The large parts that many actions lack live out of line: actions are copied into
+    // lists and tables often, and were a kilobyte each with these inline.
+    private var conditionStorage: Boxed<ExpressionSite>?
+    private var retryStorage: Boxed<RetrySpec>?
+    private var runAfterStorage: Boxed<RunAfter>?
+    private var timeoutStorage: Boxed<Located<FlowDuration>>?
+
+    init(
+        index: Int, id: Located<String>?, type: Located<String>?, kind: ActionKind, span: SourceSpan, description: String?,
+        inputs: [FlowArgument], condition: ExpressionSite?, runAfter: RunAfter?, retry: RetrySpec?, timeout: Located<FlowDuration>?,
+        controlKeys: [ControlKey]
+    ) {
+        self.index = index
+        self.id = id
+        self.type = type
+        self.kind = kind
+        self.span = span
+        self.description = description
+        self.inputs = inputs
+        self.controlKeys = controlKeys
+        conditionStorage = condition.map(Boxed.init)
+        retryStorage = retry.map(Boxed.init)
+        runAfterStorage = runAfter.map(Boxed.init)
+        timeoutStorage = timeout.map(Boxed.init)
+    }
 
     public func input(_ name: String) -> FlowArgument? { inputs.first { $0.name == name } }
     public func controlKey(_ name: String) -> ControlKey? { controlKeys.first { $0.name == name } }
@@ -176,11 +256,12 @@ public struct RetrySpec: Sendable {
     public var maxDelay: Located<FlowDuration>?
 }
 
-/// A YAML value whose scalars are either literals or expression sites.
-public indirect enum FlowValue: Sendable {
+/// A YAML value whose scalars are either literals or expression sites. Only the large
+/// expression case is boxed; lists and maps hold arrays, which are boxed already.
+public enum FlowValue: Sendable {
     case null(SourceSpan)
     case literal(YAMLScalar, SourceSpan)
-    case expression(ExpressionSite)
+    indirect case expression(ExpressionSite)
     case list([FlowValue], SourceSpan)
     case map([MapEntry], SourceSpan)
 

@@ -42,8 +42,12 @@ struct ScopeChecker {
     }
 
     init(flow: Flow, catalog: Catalog) {
+        self.init(flow: flow, index: CatalogIndex.of(catalog))
+    }
+
+    init(flow: Flow, index: CatalogIndex) {
         self.flow = flow
-        self.index = CatalogIndex.of(catalog)
+        self.index = index
     }
 
     mutating func run() -> (diagnostics: [Diagnostic], expressions: [ScopedExpression], graph: ActionGraph?) {
@@ -317,9 +321,12 @@ struct ScopeChecker {
         }
     }
 
+    /// The path is built only for values that hold expressions, most hold none.
     private mutating func add(
-        _ sites: [ExpressionSite], path: String, actions visibleActions: ActionVisibility, vars: [String], loops: [String]
+        _ sites: [ExpressionSite], path: @autoclosure () -> String, actions visibleActions: ActionVisibility, vars: [String], loops: [String]
     ) {
+        guard !sites.isEmpty else { return }
+        let path = path()
         for site in sites {
             expressions.append(ScopedExpression(site: site, path: path, actions: visibleActions, visibleVars: vars, loopVariables: loops))
         }

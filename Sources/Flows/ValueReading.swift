@@ -15,6 +15,19 @@ func foundDescription(_ node: YAMLNode) -> String {
     }
 }
 
+/// Whether text is empty or only whitespace. ASCII text is judged by its bytes; the first
+/// non-ASCII byte hands over to `Character`, which knows the other blanks (`U+00A0`, ...).
+func isBlank(_ text: String) -> Bool {
+    for byte in text.utf8 {
+        switch byte {
+        case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D: continue
+        case 0x80...: return text.allSatisfy(\.isWhitespace)
+        default: return false
+        }
+    }
+    return true
+}
+
 /// What a catalog type expects, in words.
 func expectedDescription(_ type: CatalogType) -> String {
     switch type {
@@ -41,9 +54,18 @@ enum Identifier {
     ]
 
     static func isValid(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, isStart(first) else { return false }
-        return text.unicodeScalars.allSatisfy { isStart($0) || ("0"..."9").contains($0) }
+        // Every valid character is ASCII, so bytes decide (a byte of a longer character is
+        // neither a letter nor a digit).
+        guard let first = text.utf8.first, isStart(first) else { return false }
+        return text.utf8.allSatisfy { isStart($0) || isDigit($0) }
     }
+
+    private static func isStart(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || byte == UInt8(ascii: "_")
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private static func isStart(_ scalar: Unicode.Scalar) -> Bool {
         ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
@@ -69,8 +91,13 @@ enum Identifier {
 /// Flow names: `[a-z0-9][a-z0-9._-]*`.
 enum FlowName {
     static func isValid(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, isStart(first) else { return false }
-        return text.unicodeScalars.allSatisfy { isStart($0) || $0 == "." || $0 == "_" || $0 == "-" }
+        // Every valid character is ASCII, so bytes decide.
+        guard let first = text.utf8.first, isStart(first) else { return false }
+        return text.utf8.allSatisfy { isStart($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+
+    private static func isStart(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
     private static func isStart(_ scalar: Unicode.Scalar) -> Bool {

@@ -37,6 +37,8 @@ struct Composer {
         self.file = file
         self.limits = limits
         self.marks = marks
+        // Flows nest a handful of levels: one allocation instead of growing step by step.
+        stack.reserveCapacity(8)
     }
 
     /// A finished node, how many nodes it stands for (itself and everything below), and where
@@ -105,7 +107,7 @@ struct Composer {
             }
             appendPair(YAMLPair(key: key.node, value: composed.node), key: keyScalar.value)
             size += key.size + composed.size
-            if keyScalar.style == .plain, keyScalar.value.utf8.contains(UInt8(ascii: "$")) {
+            if keyScalar.style == .plain, keyScalar.contains(byte: UInt8(ascii: "$")) {
                 return .placedDollarKey(key: key.node, value: composed.node)
             }
             return .placed
@@ -115,7 +117,10 @@ struct Composer {
 
         func indexOfKey(_ key: String) -> Int? {
             if let keyIndex { return keyIndex[key] }
-            return pairs.firstIndex { $0.key.scalar?.value == key }
+            for (position, pair) in pairs.enumerated() {
+                if case .scalar(let scalar) = pair.key.kind, scalar.value == key { return position }
+            }
+            return nil
         }
 
         mutating func appendPair(_ pair: YAMLPair, key: String) {

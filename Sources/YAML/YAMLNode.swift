@@ -1,4 +1,9 @@
 import Diagnostics
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// How a scalar was written; kept because `${{ }}` spans inside quoted and block scalars
 /// are mapped back to file positions according to the style.
@@ -20,9 +25,31 @@ public struct YAMLScalar: Sendable, Hashable {
         self.tag = tag
     }
 
+    /// Whether the text holds `byte` (an ASCII byte): a byte search over the contiguous
+    /// UTF-8, which the checkers ask for every key and value (`$` of `${{`).
+    public func contains(byte: UInt8) -> Bool {
+        Self.contains(byte, in: value)
+    }
+
+    /// Whether `text` holds the ASCII byte `byte`.
+    public static func contains(_ byte: UInt8, in text: String) -> Bool {
+        let found = text.utf8.withContiguousStorageIfAvailable { buffer -> Bool in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return false }
+            return memchr(base, Int32(byte), buffer.count) != nil
+        }
+        return found ?? text.utf8.contains(byte)
+    }
+
     /// A plain scalar that YAML reads as null (`~`, `null`, empty).
     public var isNull: Bool {
-        style == .plain && tag == nil && (value.isEmpty || value == "~" || value == "null" || value == "Null" || value == "NULL")
+        guard style == .plain, tag == nil else { return false }
+        // Read for nearly every key and value: the length rules out most text at once.
+        switch value.utf8.count {
+        case 0: return true
+        case 1: return value == "~"
+        case 4: return value == "null" || value == "Null" || value == "NULL"
+        default: return false
+        }
     }
 }
 
@@ -109,7 +136,11 @@ public final class YAMLNode: Sendable {
 
     /// The value for a scalar key in a mapping (keys are unique after composing).
     public subscript(key: String) -> YAMLNode? {
-        mapping?.first { $0.key.scalar?.value == key }?.value
+        guard case .mapping(let pairs) = kind else { return nil }
+        for pair in pairs {
+            if case .scalar(let scalar) = pair.key.kind, scalar.value == key { return pair.value }
+        }
+        return nil
     }
 
     /// "mapping", "sequence", "string" — for messages such as "expected a mapping, found a sequence".

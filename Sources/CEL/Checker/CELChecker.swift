@@ -98,8 +98,8 @@ struct CELChecker {
                 replacement: suggestion))
             return record(expr, .error)
         case .select(let operand, let field, let testOnly):
-            if !testOnly, let qualified = expr.qualifiedName, let leading = leadingIdentifier(expr),
-               leading.hasPrefix(".") || local(leading) == nil,
+            if !testOnly, let leading = leadingIdentifier(expr), environment.mayNameQualified(leading: leading),
+               let qualified = expr.qualifiedName, leading.hasPrefix(".") || local(leading) == nil,
                let (reference, type) = Self.resolveGlobal(qualified, in: environment) {
                 references[expr.id] = reference
                 return record(expr, type)

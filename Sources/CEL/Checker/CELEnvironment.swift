@@ -10,12 +10,19 @@ public struct CELEnvironment: Sendable {
     }
 
     public private(set) var variables: [Variable] = []
+    /// Slots by name, built only once there are more variables than a linear scan handles
+    /// well: a flow's scope has eight names and is built several times per flow.
     private var slotsByName: [String: Int] = [:]
+    /// The first components of the dotted names declared (`a` of `a.b.c`), so that the
+    /// checker builds a qualified name only for selections that could spell one.
+    private var qualifiedPrefixes: [String] = []
     let functions: [String: [CELOverload]]
     public var limits: CELLimits
     /// Cost budget for one evaluation (comprehension iterations plus sizes of strings and
     /// lists built); exceeding it is an evaluation error.
     public var costLimit: Int
+
+    private static let linearScanLimit = 16
 
     public init(limits: CELLimits = CELLimits(), costLimit: Int = 1_000_000) {
         self.functions = CELStandardLibrary.declarations
@@ -23,22 +30,51 @@ public struct CELEnvironment: Sendable {
         self.costLimit = costLimit
     }
 
+    /// Room for `count` variables, for callers that declare a known number of them.
+    public mutating func reserveCapacity(_ count: Int) {
+        variables.reserveCapacity(count)
+    }
+
     /// Declares a variable (a plain name like `event`, or a dotted one like `a.b.c`) and
     /// returns its slot. Redeclaring a name replaces its type and keeps its slot.
     @discardableResult
     public mutating func declare(_ name: String, type: CELType) -> Int {
-        if let slot = slotsByName[name] {
+        if let slot = slot(of: name) {
             variables[slot] = Variable(name: name, type: type, slot: slot)
             return slot
         }
         let slot = variables.count
         variables.append(Variable(name: name, type: type, slot: slot))
-        slotsByName[name] = slot
+        if !slotsByName.isEmpty {
+            slotsByName[name] = slot
+        } else if variables.count > Self.linearScanLimit {
+            var table: [String: Int] = [:]
+            table.reserveCapacity(variables.count * 2)
+            for variable in variables where table[variable.name] == nil { table[variable.name] = variable.slot }
+            slotsByName = table
+        }
+        if let dot = name.utf8.firstIndex(of: UInt8(ascii: ".")) {
+            let prefix = String(name[..<dot])
+            if !qualifiedPrefixes.contains(prefix) { qualifiedPrefixes.append(prefix) }
+        }
         return slot
     }
 
+    private func slot(of name: String) -> Int? {
+        if !slotsByName.isEmpty { return slotsByName[name] }
+        for variable in variables where variable.name == name { return variable.slot }
+        return nil
+    }
+
     public func variable(named name: String) -> Variable? {
-        slotsByName[name].map { variables[$0] }
+        slot(of: name).map { variables[$0] }
+    }
+
+    /// Whether a selection chain starting with the identifier `leading` could spell a declared
+    /// dotted variable or a dotted type name (`google.protobuf.Timestamp`).
+    func mayNameQualified(leading: String) -> Bool {
+        let name = leading.hasPrefix(".") ? String(leading.dropFirst()) : leading
+        return CELStandardLibrary.typeNamePrefixes.contains(name) || qualifiedPrefixes.contains(name)
     }
 
     /// Names of declared functions (for did-you-mean).

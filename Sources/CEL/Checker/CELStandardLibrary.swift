@@ -106,4 +106,9 @@ enum CELStandardLibrary {
         "type": .type(.dyn),
         "google.protobuf.Timestamp": .timestamp, "google.protobuf.Duration": .duration,
     ]
+
+    /// The first components of the dotted type names (`google`).
+    static let typeNamePrefixes: [String] = Array(Set(typeNames.keys.compactMap { name in
+        name.split(separator: ".").count > 1 ? name.split(separator: ".").first.map(String.init) : nil
+    }))
 }

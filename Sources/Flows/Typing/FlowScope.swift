@@ -51,6 +51,8 @@ public struct FlowScope: Sendable {
     private let allActionsType: CELRecordType
     /// `flow`: `{name: string}`.
     public let flowType: CELRecordType
+    /// Where the shared record types come from.
+    private let records: ScopeRecords
     /// Loop variables declared here, in order.
     public let loopVariables: [(name: String, type: CELType)]
 
@@ -72,39 +74,35 @@ public struct FlowScope: Sendable {
     ///   - actions: action ids with their catalog types (`http`, `if`, ...), in document order.
     ///   - loopVariables: names bound by enclosing `foreach` actions with their element types.
     public init(catalog: Catalog = .standard, trigger: String, eventType: String? = nil, vars: [(name: String, type: CELType)], actions: [(id: String, type: String)], loopVariables: [(name: String, type: CELType)] = []) {
-        let catalogTrigger = catalog.trigger(trigger)
+        let index = CatalogIndex.of(catalog)
+        let records = index.records
+        let catalogTrigger = index.triggers[trigger]?.trigger
         let typeName = eventType ?? catalogTrigger?.event
-        let knownEvent = typeName.flatMap { catalog.event($0) }
-        let shared = TriggerRecords.shared(trigger: catalogTrigger, event: knownEvent, catalog: catalog)
+        let knownEvent = typeName.flatMap { index.eventsByType[$0] }
+        let shared = records.triggerRecords(trigger: catalogTrigger, event: knownEvent, catalog: catalog)
         eventRecordType = shared.event
         eventTypeName = shared.eventTypeName
         self.eventType = .record(eventRecordType)
         triggerType = shared.trigger
-        varsType = CELRecordType(name: "vars", fields: vars.map { ($0.name, $0.type, false) })
-        errorType = CELRecordType(name: "actions.error", fields: [("code", .string, false), ("message", .string, false)])
+        varsType = vars.isEmpty ? records.noVars : CELRecordType(name: "vars", fields: vars.map { ($0.name, $0.type, false) })
+        errorType = records.errorType
         var actionTypes: [String: CELRecordType] = [:]
         var outputTypes: [String: CELRecordType] = [:]
-        var actionFields: [(name: String, type: CELType, optional: Bool)] = []
+        var actionFields: [(id: String, record: CELRecordType)] = []
+        actionFields.reserveCapacity(actions.count)
         for (id, type) in actions where actionTypes[id] == nil {
-            var fields: [(name: String, type: CELType, optional: Bool)] = [("status", .string, false)]
-            if let output = catalog.action(type)?.output, !output.isEmpty,
-               let outputType = try? CatalogType.record(output),
-               case .record(let record) = CELBridge.type(outputType, name: "actions.\(id).output") {
-                outputTypes[id] = record
-                fields.append(("output", .record(record), true))
-            }
-            fields.append(("error", .record(errorType), true))
-            fields.append(("attempts", .int, false))
-            let record = CELRecordType(name: "actions.\(id)", fields: fields)
-            actionTypes[id] = record
-            actionFields.append((id, .record(record), false))
+            let action = records.actionRecords(id: id, type: type, index: index)
+            actionTypes[id] = action.record
+            if let output = action.output { outputTypes[id] = output }
+            actionFields.append((id, action.record))
         }
         self.actionTypes = actionTypes
         self.outputTypes = outputTypes
-        actionsType = CELRecordType(name: "actions", fields: actionFields)
+        self.records = records
+        actionsType = records.actionsRecord(actionFields)
         allVarsType = varsType
         allActionsType = actionsType
-        flowType = CELRecordType(name: "flow", fields: [("name", .string, false)])
+        flowType = records.flowType
         self.loopVariables = loopVariables
         (environment, slots) = Self.makeEnvironment(
             event: self.eventType, trigger: triggerType, vars: varsType, actions: actionsType, flow: flowType, loopVariables: loopVariables)
@@ -126,6 +124,7 @@ public struct FlowScope: Sendable {
     }
 
     private init(copying scope: FlowScope, varsType: CELRecordType, actionsType: CELRecordType, loopVariables: [(name: String, type: CELType)]) {
+        records = scope.records
         eventType = scope.eventType
         eventRecordType = scope.eventRecordType
         eventTypeName = scope.eventTypeName
@@ -160,10 +159,34 @@ public struct FlowScope: Sendable {
         }
         var narrowedActions = allActionsType
         if let ids {
-            let wanted = Set(ids)
-            narrowedActions = CELRecordType(name: "actions", fields: allActionsType.fields.filter { wanted.contains($0.name) }.map { ($0.name, $0.type, $0.optional) })
+            let kept: [CELRecordType.Field]
+            if ids.count <= 16 {
+                kept = allActionsType.fields.filter { ids.contains($0.name) }
+            } else {
+                let wanted = Set(ids)
+                kept = allActionsType.fields.filter { wanted.contains($0.name) }
+            }
+            // All of them: the complete record serves, and nothing is built.
+            if kept.count != allActionsType.fields.count {
+                narrowedActions = Self.actionsRecord(kept, records: records)
+            }
         }
+        if narrowedVars === varsType, narrowedActions === actionsType { return self }
         return FlowScope(copying: self, varsType: narrowedVars, actionsType: narrowedActions, loopVariables: loopVariables)
+    }
+
+    /// The shared `actions` record of `fields` when each is an action record, as the fields
+    /// of a scope's `actions` are; a record of its own otherwise.
+    private static func actionsRecord(_ fields: [CELRecordType.Field], records: ScopeRecords) -> CELRecordType {
+        var shared: [(id: String, record: CELRecordType)] = []
+        shared.reserveCapacity(fields.count)
+        for field in fields {
+            guard case .record(let record) = field.type, !field.optional else {
+                return CELRecordType(name: "actions", fields: fields.map { ($0.name, $0.type, $0.optional) })
+            }
+            shared.append((field.name, record))
+        }
+        return records.actionsRecord(shared)
     }
 
     /// The type of a var, or nil when it is not declared.
@@ -171,6 +194,7 @@ public struct FlowScope: Sendable {
 
     private static func makeEnvironment(event: CELType, trigger: CELRecordType, vars: CELRecordType, actions: CELRecordType, flow: CELRecordType, loopVariables: [(name: String, type: CELType)]) -> (CELEnvironment, Slots) {
         var environment = CELEnvironment()
+        environment.reserveCapacity(8 + loopVariables.count)
         environment.declare("event", type: event)
         environment.declare("trigger", type: .record(trigger))
         environment.declare("vars", type: .record(vars))
@@ -186,62 +210,8 @@ public struct FlowScope: Sendable {
         return (environment, Slots(loopVariables: loopSlots))
     }
 
-    /// The `event` and `trigger` records of a trigger, built once per catalog definition and
-    /// shared by every flow with that trigger: a lint builds a scope 2 + (number of vars) times
-    /// per flow, and rebuilding these records from type text was about a fifth of lint time.
-    /// The key is the definitions themselves, so a catalog that changes a trigger or an event
-    /// type gets records of its own.
-    private enum TriggerRecords {
-        struct Key: Hashable {
-            var trigger: Trigger?
-            var event: EventType?
-            var envelope: [Field]
-        }
-
-        struct Records: Sendable {
-            var event: CELRecordType
-            var eventTypeName: String?
-            var trigger: CELRecordType
-        }
-
-        private static let cache = RecordCache()
-
-        static func shared(trigger: Trigger?, event: EventType?, catalog: Catalog) -> Records {
-            let key = Key(trigger: trigger, event: event, envelope: catalog.envelope)
-            if let records = cache[key] { return records }
-            let records: Records
-            if let event, case .record(let record)? = CELBridge.eventRecordType(event, catalog: catalog) {
-                records = Records(event: record, eventTypeName: event.type, trigger: FlowScope.triggerRecord(trigger, catalog: catalog))
-            } else {
-                records = Records(event: FlowScope.untypedEventRecord(catalog: catalog), eventTypeName: nil, trigger: FlowScope.triggerRecord(trigger, catalog: catalog))
-            }
-            cache[key] = records
-            return records
-        }
-
-        /// A small lock-protected map; a catalog has a handful of triggers, so it stays small.
-        final class RecordCache: @unchecked Sendable {
-            private let lock = NSLock()
-            private var entries: [Key: Records] = [:]
-
-            subscript(key: Key) -> Records? {
-                get {
-                    lock.lock()
-                    defer { lock.unlock() }
-                    return entries[key]
-                }
-                set {
-                    lock.lock()
-                    defer { lock.unlock() }
-                    if entries.count > 256 { entries.removeAll() }
-                    entries[key] = newValue
-                }
-            }
-        }
-    }
-
     /// Envelope attributes with `data: dyn`, for events the catalog does not know.
-    private static func untypedEventRecord(catalog: Catalog) -> CELRecordType {
+    static func untypedEventRecord(catalog: Catalog) -> CELRecordType {
         var fields: [(name: String, type: CELType, optional: Bool)] = []
         for field in catalog.envelope {
             let type = (try? CatalogType.parse(field.type)).map { CELBridge.type($0, name: "event.\(field.name)") } ?? .dyn
@@ -253,7 +223,7 @@ public struct FlowScope: Sendable {
 
     /// Parameters (value ones; expression parameters like `filter` are not values) and
     /// derived fields; a derived field replaces a parameter of the same name (`direction`).
-    private static func triggerRecord(_ trigger: Trigger?, catalog: Catalog) -> CELRecordType {
+    static func triggerRecord(_ trigger: Trigger?, catalog: Catalog) -> CELRecordType {
         guard let trigger else { return CELRecordType(name: "trigger", fields: []) }
         var fields: [(name: String, type: CELType, optional: Bool)] = []
         func add(_ name: String, _ typeText: String) {

@@ -50,9 +50,19 @@ public enum FlowTypeNames {
     }
 
     /// A catalog type expression as a CEL type; `dyn` when it does not parse.
-    public static func celType(catalogName text: String, recordName: String) -> CELType {
+    public static func celType(catalogName text: String, recordName: @autoclosure () -> String) -> CELType {
+        // The names that places expect most often, without parsing.
+        switch text {
+        case "dyn": return .dyn
+        case "bool": return .bool
+        case "string": return .string
+        case "int": return .int
+        case "double": return .double
+        case "list(dyn)": return .list(.dyn)
+        default: break
+        }
         guard let parsed = try? CatalogType.parse(text) else { return .dyn }
-        return CELBridge.type(parsed, name: recordName)
+        return CELBridge.type(parsed, name: recordName())
     }
 }
 

@@ -38,9 +38,102 @@ public struct FlowTyping: Sendable {
 /// types (unguarded optional fields, unused vars, constant conditions, actions that never run).
 public enum FlowTyper {
     public static func type(_ flow: Flow, catalog: Catalog = .standard) -> FlowTyping {
-        var pass = TypingPass(flow: flow, catalog: catalog)
+        type(flow, catalog: catalog, memo: TypingMemo())
+    }
+
+    /// Types a flow reusing what earlier flows of the same lint computed.
+    static func type(_ flow: Flow, catalog: Catalog, memo: TypingMemo) -> FlowTyping {
+        var pass = TypingPass(flow: flow, catalog: catalog, memo: memo)
         pass.run()
         return pass.typing
+    }
+}
+
+/// Work that flows of one lint share, keyed by everything the result depends on: parsing is
+/// a function of the text alone, and the catalog's trigger expressions check the same in
+/// every flow with the same trigger records. One memo serves one thread at a time.
+final class TypingMemo {
+    private var parsed: [String: Result<CELParsed, CELIssue>] = [:]
+    private var lowering: [LoweringKey: String?] = [:]
+    /// Bounds the tables for a lint of a huge repository; a cleared memo only costs time.
+    private static let maxEntries = 65_536
+
+    /// An expression's text and the environment it is checked in: the names in slot order
+    /// with their types (records compare by identity, so equal keys are equal environments).
+    private struct CheckKey: Hashable {
+        var text: String
+        var names: [String]
+        var types: [CELType]
+        /// The hash of `names` and `types`, computed once per environment.
+        var signature: Int
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(text)
+            hasher.combine(signature)
+        }
+
+        static func == (lhs: CheckKey, rhs: CheckKey) -> Bool {
+            lhs.signature == rhs.signature && lhs.text == rhs.text && lhs.names == rhs.names && lhs.types == rhs.types
+        }
+    }
+
+    private var checked: [CheckKey: CELChecked] = [:]
+    private var lastVariables: [CELEnvironment.Variable] = []
+    private var lastVariableCount = -1
+    private var lastNames: [String] = []
+    private var lastTypes: [CELType] = []
+    private var lastSignature = 0
+
+    /// `environment.check(parsed)` where `parsed` is the tree of `text`, once per text and
+    /// environment.
+    func check(_ parsed: CELParsed, text: String, in environment: CELEnvironment) -> CELChecked {
+        let variables = environment.variables
+        if variables.count != lastVariableCount || !variables.elementsEqual(lastVariables, by: { $0.name == $1.name && $0.type == $1.type }) {
+            // Scopes change a few times per flow; the key's arrays are made once per change.
+            lastVariables = variables
+            lastVariableCount = variables.count
+            lastNames = variables.map(\.name)
+            lastTypes = variables.map(\.type)
+            var hasher = Hasher()
+            hasher.combine(lastNames)
+            hasher.combine(lastTypes)
+            lastSignature = hasher.finalize()
+        }
+        let key = CheckKey(text: text, names: lastNames, types: lastTypes, signature: lastSignature)
+        if let known = checked[key] { return known }
+        let result = environment.check(parsed)
+        if checked.count >= Self.maxEntries { checked.removeAll() }
+        checked[key] = result
+        return result
+    }
+
+    struct LoweringKey: Hashable {
+        var event: CELRecordType
+        var trigger: CELRecordType
+        var what: String
+        var source: String
+        var expected: String?
+    }
+
+    init() {}
+
+    func parse(_ text: String, limits: CELLimits) -> Result<CELParsed, CELIssue> {
+        if let known = parsed[text] { return known }
+        let result = CELParser.parse(text, limits: limits)
+        if parsed.count >= Self.maxEntries { parsed.removeAll() }
+        parsed[text] = result
+        return result
+    }
+
+    /// The problem of a catalog lowering expression (nil: none), computed once per key.
+    func loweringProblem(_ key: LoweringKey, compute: () -> (problem: String?, cacheable: Bool)) -> String? {
+        if let known = lowering[key] { return known }
+        let (problem, cacheable) = compute()
+        if cacheable {
+            if lowering.count >= Self.maxEntries { lowering.removeAll() }
+            lowering[key] = .some(problem)
+        }
+        return problem
     }
 }
 
@@ -52,24 +145,61 @@ struct TypingPass {
     let catalog: Catalog
     var typing: FlowTyping
     private var varReads: Set<String> = []
-    private var actionsByIndex: [Int: FlowAction] = [:]
+    /// Every action with a `run_after`, in index order, and every action by index: what
+    /// ``checkRunAfter()`` reads.
+    private var waitingActions: [WaitingAction] = []
+    private var actionsByIndex: [EndingFacts?] = []
+
+    /// What ``checkRunAfter()`` needs of an action with a `run_after`; copies of whole
+    /// actions would be large.
+    private struct WaitingAction {
+        var index: Int
+        var displayName: String
+        var runAfter: RunAfter
+    }
+
+    /// What decides the statuses an action can end in.
+    private struct EndingFacts {
+        var index: Int
+        var kind: ActionKind
+        var hasTimeout: Bool
+    }
     private var constantFalse: Set<Int> = []
     private let limits = CELLimits()
+    private let memo: TypingMemo
+    /// Scopes narrowed to the visible actions, by their ids: actions that see the same
+    /// finished actions share one environment.
+    /// Boxed: a table of large values grows in large steps, each of which makes the
+    /// allocator do a costly sweep.
+    private var visibleScopes: [[String]: Boxed<FlowScope>] = [:]
 
-    init(flow: Flow, catalog: Catalog) {
+    init(flow: Flow, catalog: Catalog, memo: TypingMemo) {
         self.flow = flow
         self.catalog = catalog
+        self.memo = memo
         var actions: [(id: String, type: String)] = []
-        var byIndex: [Int: FlowAction] = [:]
+        var byIndex: [EndingFacts?] = []
+        var waiting: [WaitingAction] = []
         func collect(_ list: ActionList) {
             for action in list.actions {
-                byIndex[action.index] = action
+                if action.index >= 0 {
+                    if action.index >= byIndex.count { byIndex += Array(repeating: nil, count: action.index - byIndex.count + 1) }
+                    if byIndex[action.index] == nil {
+                        byIndex[action.index] = EndingFacts(index: action.index, kind: action.kind, hasTimeout: action.timeout != nil)
+                    }
+                }
+                if let runAfter = action.runAfter {
+                    waiting.append(WaitingAction(index: action.index, displayName: action.displayName, runAfter: runAfter))
+                }
                 if let id = action.id?.value, let type = action.type?.value { actions.append((id, type)) }
-                for nested in action.nestedLists { collect(nested) }
+                if !action.controlKeys.isEmpty {
+                    for nested in action.nestedLists { collect(nested) }
+                }
             }
         }
         collect(flow.actions)
         actionsByIndex = byIndex
+        waitingActions = waiting.sorted { $0.index < $1.index }
         let triggerName = flow.trigger?.type?.value ?? ""
         let eventType = Self.eventTypeName(flow.trigger, catalog: catalog)
         let scope = FlowScope(catalog: catalog, trigger: triggerName, eventType: eventType, vars: [], actions: actions)
@@ -111,7 +241,9 @@ struct TypingPass {
             varTypes.append((variable.name, FlowTypeNames.roundTripped(type, recordName: "vars.\(variable.name)")))
         }
         typing.varTypes = varTypes
-        typing.scope = FlowScope(catalog: catalog, trigger: triggerName, eventType: eventType, vars: varTypes, actions: actions)
+        if !varTypes.isEmpty {
+            typing.scope = FlowScope(catalog: catalog, trigger: triggerName, eventType: eventType, vars: varTypes, actions: actions)
+        }
         walk(flow.actions, scope: typing.scope, guards: guards)
         checkRunAfter()
         for variable in flow.vars where !varReads.contains(variable.name) {
@@ -135,22 +267,33 @@ struct TypingPass {
         ]
         for (what, source, expected) in sources {
             guard let source else { continue }
-            let problem: String?
-            switch CatalogExpression.check(source, in: scope) {
-            case .failure(let failure): problem = failure.message
-            case .success(let type):
-                if let expected, !FlowTypeNames.celType(catalogName: expected, recordName: what).accepts(type) {
-                    problem = "it is of type `\(FlowTypeNames.celName(type))`, not `\(expected)`"
-                } else {
-                    problem = nil
-                }
-            }
+            let key = TypingMemo.LoweringKey(event: scope.eventRecordType, trigger: scope.triggerType, what: what, source: source, expected: expected)
+            let problem = memo.loweringProblem(key) { Self.loweringProblem(source, what: what, expected: expected, in: scope) }
             if let problem {
                 typing.diagnostics.append(Diagnostic(
                     .typeCatalogExpression, .error, "the catalog's `\(what)` of trigger `\(name)` does not check: \(problem)",
                     at: trigger.type?.span ?? trigger.span))
             }
         }
+    }
+
+    /// What is wrong with a catalog expression in `scope`, and whether the answer holds for
+    /// every scope with the same `event` and `trigger` records (it reads nothing else).
+    private static func loweringProblem(_ source: String, what: String, expected: String?, in scope: FlowScope) -> (problem: String?, cacheable: Bool) {
+        let parsed: CELParsed
+        switch CELParser.parse(source) {
+        case .failure(let issue): return (issue.message, true)
+        case .success(let tree): parsed = tree
+        }
+        let checked = scope.environment.check(parsed)
+        let sharedSlots: Set<Int> = [scope.slots.event, scope.slots.trigger, scope.slots.env, scope.slots.secrets, scope.slots.now, scope.slots.flow]
+        let cacheable = checked.referencedSlots.isSubset(of: sharedSlots)
+        if let issue = checked.issues.first { return (issue.message, cacheable) }
+        let type = checked.resultType
+        if let expected, !FlowTypeNames.celType(catalogName: expected, recordName: what).accepts(type) {
+            return ("it is of type `\(FlowTypeNames.celName(type))`, not `\(expected)`", cacheable)
+        }
+        return (nil, cacheable)
     }
 
     // MARK: - Actions
@@ -163,7 +306,13 @@ struct TypingPass {
 
     private mutating func walk(_ action: FlowAction, scope outer: FlowScope, guards outerGuards: Guards) {
         let visible = ActionVisibility(graph: flow.actionGraph, action: action.index).ids
-        let scope = outer.visible(actions: visible)
+        let scope: FlowScope
+        if outer.loopVariables.isEmpty, let known = visibleScopes[visible] {
+            scope = known.value
+        } else {
+            scope = outer.visible(actions: visible)
+            if outer.loopVariables.isEmpty { visibleScopes[visible] = Boxed(scope) }
+        }
         let name = action.displayName
         var guards = outerGuards
         if let site = action.condition {
@@ -323,10 +472,16 @@ struct TypingPass {
     /// An action whose `run_after` waits only for statuses its target can never end in.
     private mutating func checkRunAfter() {
         guard let graph = flow.actionGraph else { return }
-        for action in actionsByIndex.values.sorted(by: { $0.index < $1.index }) {
-            guard let runAfter = action.runAfter else { continue }
+        for action in waitingActions {
+            let runAfter = action.runAfter
             for entry in runAfter.entries {
-                guard let targetIndex = graph.index(of: entry.target.value), let target = actionsByIndex[targetIndex] else { continue }
+                // Every action that can run may end `succeeded`, `failed` or `skipped`.
+                if entry.statuses.contains(where: { Self.alwaysPossible.contains($0.value) }),
+                   let targetIndex = graph.index(of: entry.target.value), !constantFalse.contains(targetIndex) {
+                    continue
+                }
+                guard let targetIndex = graph.index(of: entry.target.value), actionsByIndex.indices.contains(targetIndex),
+                      let target = actionsByIndex[targetIndex] else { continue }
                 let possible = possibleStatuses(target)
                 let wanted = Set(entry.statuses.map(\.value))
                 guard !wanted.isEmpty, wanted.isDisjoint(with: possible) else { continue }
@@ -338,10 +493,12 @@ struct TypingPass {
         }
     }
 
-    private func possibleStatuses(_ action: FlowAction) -> Set<String> {
+    private static let alwaysPossible = ["succeeded", "failed", "skipped"]
+
+    private func possibleStatuses(_ action: EndingFacts) -> Set<String> {
         if constantFalse.contains(action.index) { return ["skipped"] }
         var statuses: Set<String> = ["succeeded", "failed", "skipped"]
-        var hasTimeout = action.timeout != nil
+        var hasTimeout = action.hasTimeout
         if case .action(let type) = action.kind, catalog.action(type)?.timeout != nil { hasTimeout = true }
         if hasTimeout { statuses.insert("timed_out") }
         return statuses
@@ -350,19 +507,19 @@ struct TypingPass {
     // MARK: - Values and sites
 
     /// The type of a value (literal, expression, list, map), checking every expression in it.
-    private mutating func valueType(_ value: FlowValue, what: String, expected: CELType?, in scope: FlowScope, guards: Guards) -> CELType {
+    private mutating func valueType(_ value: FlowValue, what: @autoclosure () -> String, expected: CELType?, in scope: FlowScope, guards: Guards) -> CELType {
         switch value {
         case .null:
             return .null
         case .literal(let scalar, _):
             return FlowLiteral(scalar).celType
         case .expression(let site):
-            return checkSite(site, what: what, in: scope, guards: guards) ?? .error
+            return checkSite(site, what: what(), in: scope, guards: guards) ?? .error
         case .list(let items, _):
-            let types = items.enumerated().map { valueType($0.element, what: "\(what)[\($0.offset)]", expected: nil, in: scope, guards: guards) }
+            let types = items.enumerated().map { valueType($0.element, what: "\(what())[\($0.offset)]", expected: nil, in: scope, guards: guards) }
             return .list(Self.join(types))
         case .map(let entries, _):
-            let types = entries.map { valueType($0.value, what: "\(what).\($0.key.value)", expected: nil, in: scope, guards: guards) }
+            let types = entries.map { valueType($0.value, what: "\(what()).\($0.key.value)", expected: nil, in: scope, guards: guards) }
             return .map(.string, Self.join(types))
         }
     }
@@ -380,7 +537,7 @@ struct TypingPass {
     }
 
     /// A condition: must be `bool`; returns what it proves when true and when false.
-    private mutating func checkCondition(_ site: ExpressionSite, what: String, in scope: FlowScope, guards: Guards) -> Facts {
+    private mutating func checkCondition(_ site: ExpressionSite, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) -> Facts {
         guard let part = site.parts.first(where: \.isExpression), let index = site.parts.firstIndex(where: \.isExpression),
               let checked = checkPart(part, index: index, of: site, in: scope, guards: guards) else { return Facts() }
         let type = checked.resultType
@@ -388,20 +545,20 @@ struct TypingPass {
         case .bool, .dyn, .error: break
         default:
             typing.diagnostics.append(Diagnostic(
-                .typeConditionNotBool, .error, "`\(what)` must be a `bool` expression, not `\(FlowTypeNames.celName(type))`",
+                .typeConditionNotBool, .error, "`\(what())` must be a `bool` expression, not `\(FlowTypeNames.celName(type))`",
                 at: partSpan(part, of: site), label: "of type `\(FlowTypeNames.celName(type))`")
                 .with(note: "compare the value, for example `... > 0` or `... == \"succeeded\"`"))
             return Facts()
         }
         var facts = Facts(positive: GuardAnalysis.positive(checked.parsed.root), negative: GuardAnalysis.negative(checked.parsed.root))
-        if checked.referencedSlots.isEmpty, type == .bool {
+        if type == .bool, !Self.readsVariables(checked) {
             let value = scope.environment.program(for: checked).evaluate([:], in: scope.environment)
             if case .bool(let constant) = value {
                 facts.constant = constant
                 // An `if:` that is always false is reported as an action that never runs.
-                if !(what == "if" && !constant) {
+                if !(what() == "if" && !constant) {
                     typing.diagnostics.append(Diagnostic(
-                        .typeConstantCondition, .warning, "`\(what)` is always `\(constant)`", at: partSpan(part, of: site),
+                        .typeConstantCondition, .warning, "`\(what())` is always `\(constant)`", at: partSpan(part, of: site),
                         label: "reads nothing that changes between runs"))
                 }
             }
@@ -411,10 +568,10 @@ struct TypingPass {
 
     /// Checks every part of a site; returns the site's type (a template is a string), nil on error.
     @discardableResult
-    private mutating func checkSite(_ site: ExpressionSite, what: String, in scope: FlowScope, guards: Guards) -> CELType? {
+    private mutating func checkSite(_ site: ExpressionSite, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) -> CELType? {
         switch site.role {
         case .condition:
-            _ = checkCondition(site, what: what, in: scope, guards: guards)
+            _ = checkCondition(site, what: what(), in: scope, guards: guards)
             return .bool
         case .template:
             var valid = true
@@ -428,7 +585,7 @@ struct TypingPass {
                     valid = false
                     typing.diagnostics.append(Diagnostic(
                         .typeTemplateNotPrintable, .error,
-                        "a value of type `\(FlowTypeNames.celName(type))` cannot be written into the text of `\(what)`",
+                        "a value of type `\(FlowTypeNames.celName(type))` cannot be written into the text of `\(what())`",
                         at: partSpan(part, of: site), label: "of type `\(FlowTypeNames.celName(type))`")
                         .with(note: "templates print strings, bools, numbers, timestamps and durations; write the whole value as `${{ ... }}` to keep its type"))
                 }
@@ -438,13 +595,13 @@ struct TypingPass {
             guard let index = site.parts.firstIndex(where: \.isExpression),
                   let checked = checkPart(site.parts[index], index: index, of: site, in: scope, guards: guards) else { return nil }
             let type = checked.resultType
-            let expected = FlowTypeNames.celType(catalogName: site.expectedType, recordName: what)
+            let expected = FlowTypeNames.celType(catalogName: site.expectedType, recordName: what())
             // A printable value where text is expected is written as text, as in a template.
             let printsAsText = expected == .string && Self.isPrintable(type)
             if !Self.isListForeachItems(site), !printsAsText, !expected.accepts(type) {
                 typing.diagnostics.append(Diagnostic(
                     .typeValueMismatch, .error,
-                    "`\(what)` expects `\(FlowTypeNames.celName(expected))`, but the expression is of type `\(FlowTypeNames.celName(type))`",
+                    "`\(what())` expects `\(FlowTypeNames.celName(expected))`, but the expression is of type `\(FlowTypeNames.celName(type))`",
                     at: partSpan(site.parts[index], of: site), label: "of type `\(FlowTypeNames.celName(type))`"))
                 return nil
             }
@@ -468,19 +625,20 @@ struct TypingPass {
     private mutating func checkPart(_ part: TemplatePart, index: Int, of site: ExpressionSite, in scope: FlowScope, guards: Guards) -> CELChecked? {
         let base = part.range.lowerBound
         let length = part.range.count
-        let mapping: (Range<Int>) -> SourceSpan = { range in
+        // A function, not a closure value: nothing is allocated unless a diagnostic needs it.
+        func mapping(_ range: Range<Int>) -> SourceSpan {
             let lower = min(max(0, range.lowerBound), length)
             let upper = min(max(lower, range.upperBound), length)
             return site.span(of: (base + lower)..<(base + upper))
         }
         let parsed: CELParsed
-        switch CELParser.parse(part.text, limits: limits) {
+        switch memo.parse(part.text, limits: limits) {
         case .success(let tree): parsed = tree
         case .failure(let issue):
             typing.diagnostics.append(issue.diagnostic(mapping: mapping))
             return nil
         }
-        let checked = scope.environment.check(parsed)
+        let checked = memo.check(parsed, text: part.text, in: scope.environment)
         if !checked.issues.isEmpty {
             typing.diagnostics += checked.issues.map { Self.explained($0) }.diagnostics(mapping: mapping)
             // The reads still count: one mistake should not also make a var look unused.
@@ -498,6 +656,14 @@ struct TypingPass {
                 .with(note: "guard it with `has(\(finding.path))`, or read it as `\(finding.optionalForm).orValue(...)`"))
         }
         return checked
+    }
+
+    /// Whether a checked expression reads any variable (without building the set of slots).
+    private static func readsVariables(_ checked: CELChecked) -> Bool {
+        checked.references.values.contains { reference in
+            if case .variable = reference { return true }
+            return false
+        }
     }
 
     /// Unknown fields of `actions` and `vars` are about scope, not spelling: say so.

@@ -1,5 +1,6 @@
 import Catalog
 import Diagnostics
+import Foundation
 import YAML
 
 /// The typing pass over a checked set of flows, as ``FlowChecker`` runs it: types every flow
@@ -8,13 +9,17 @@ public enum FlowTypingPass {
     /// `diagnostics` plus the typing diagnostics of `flows`, without the warnings that a
     /// `# flowc-ignore` comment silences. A flow with structural errors is not typed: its
     /// scope (trigger, ids, nesting) is not reliable, and guesses would bury the real error.
-    public static func apply(to flows: [Flow], diagnostics: [Diagnostic], files: [SourceFile], catalog: Catalog) -> [Diagnostic] {
+    public static func apply(to flows: [Flow], diagnostics: [Diagnostic], files: [SourceFile], catalog: Catalog, workers: Int = 1) -> [Diagnostic] {
         var result = diagnostics
-        for flow in flows where !hasErrors(flow, in: diagnostics) {
-            result += FlowTyper.type(flow, catalog: catalog).diagnostics
+        let errors = ErrorLocations(diagnostics)
+        let typed = flows.indices.filter { !errors.lieInside(flows[$0]) }
+        // One memo per thread: no locks in the hot path, and each memo warms up quickly.
+        let memos = MemoPerWorker()
+        let typings = ParallelWork.map(count: typed.count, workers: workers) { item, worker in
+            FlowTyper.type(flows[typed[item]], catalog: catalog, memo: memos.memo(for: worker)).diagnostics
         }
-        let suppressions = Suppressions(files: files)
-        return result.filter { !suppressions.silences($0) }
+        for diagnostics in typings { result += diagnostics }
+        return Suppressions(files: files).filtered(result)
     }
 
     /// Whether an error lies inside the flow's document.
@@ -23,6 +28,31 @@ public enum FlowTypingPass {
             diagnostic.severity == .error && diagnostic.span.file == flow.file
                 && diagnostic.span.start.offset >= flow.span.start.offset && diagnostic.span.start.offset <= flow.span.end.offset
         }
+    }
+}
+
+/// The start offsets of error diagnostics by file, sorted, so that whether a flow's document
+/// holds an error is a binary search rather than a scan of every diagnostic per flow.
+struct ErrorLocations {
+    private var offsets: [String: [Int]] = [:]
+
+    init(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics where diagnostic.severity == .error {
+            offsets[diagnostic.span.file, default: []].append(diagnostic.span.start.offset)
+        }
+        for file in offsets.keys { offsets[file]?.sort() }
+    }
+
+    /// Whether an error starts inside the flow's document (both ends included).
+    func lieInside(_ flow: Flow) -> Bool {
+        guard let starts = offsets[flow.file] else { return false }
+        var low = 0
+        var high = starts.count
+        while low < high {
+            let mid = (low + high) / 2
+            if starts[mid] < flow.span.start.offset { low = mid + 1 } else { high = mid }
+        }
+        return low < starts.count && starts[low] <= flow.span.end.offset
     }
 }
 
@@ -44,6 +74,11 @@ public struct Suppressions: Sendable {
             }
             if !lines.isEmpty { table[file.path] = lines }
         }
+    }
+
+    /// `diagnostics` without the silenced ones; the common case, no marker in any file, copies nothing.
+    public func filtered(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        table.isEmpty ? diagnostics : diagnostics.filter { !silences($0) }
     }
 
     public func silences(_ diagnostic: Diagnostic) -> Bool {
@@ -72,5 +107,20 @@ public struct Suppressions: Sendable {
             if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
         }
         return false
+    }
+}
+
+/// A ``TypingMemo`` for each worker thread of a typing pass.
+private final class MemoPerWorker: @unchecked Sendable {
+    private let lock = NSLock()
+    private var memos: [Int: TypingMemo] = [:]
+
+    func memo(for worker: Int) -> TypingMemo {
+        lock.lock()
+        defer { lock.unlock() }
+        if let memo = memos[worker] { return memo }
+        let memo = TypingMemo()
+        memos[worker] = memo
+        return memo
     }
 }

@@ -6,73 +6,75 @@ import YAML
 
 /// Lints a generated corpus of flows and prints MB/s next to libyaml's raw event-parse speed
 /// on the same bytes, for the 1× corpus (2,000 flows, about 1.2 MB) and the 10× corpus, so
-/// that both the ratio and linearity are visible.
-/// `flowc-bench lint [--flows N] [--repeat R] [--clock cpu|wall] [--parallel]`: `cpu` (the default) times
-/// the thread's CPU time, which other processes on a busy machine disturb far less than the
-/// wall clock; both clocks measure one core, since reading and checking one file is serial.
+/// that both the ratio and linearity are visible. Each corpus is linted as one file and as
+/// one file per flow (a repository's layout).
+/// `flowc-bench lint [--flows N] [--repeat R] [--clock cpu|wall]`:
+/// - "1 core" figures run everything on one thread and time it with `--clock` (`cpu`, the
+///   default, is the thread's CPU time, which other processes on a busy machine disturb far
+///   less than the wall clock);
+/// - "all cores" figures read and check on every core, as `flowc lint` does, and are
+///   wall-clock time, since several threads work.
+/// "structural" stops after the structural checks; "lint" includes expression typing.
 enum LintBenchmark {
     static func run(_ arguments: [String]) {
         let flows = option("--flows", in: arguments) ?? 2_000
         let repeats = option("--repeat", in: arguments) ?? 5
         let clock: Clock = arguments.contains("wall") ? .wall : .cpu
-        print("lint benchmark: \(flows) flows per corpus, best of \(repeats) runs, \(clock) time")
-        print("corpus      bytes      flows  libyaml MB/s  lint MB/s  lint/libyaml  diagnostics")
-        for scale in [1, 10] {
-            let corpus = CorpusGenerator.corpus(flowCount: flows * scale)
-            let megabytes = Double(corpus.count) / 1_000_000
-            var events = 0
-            let raw = best(of: repeats, clock: clock) { events = YAMLReader.rawEventCount(corpus) }
-            var diagnostics = 0
-            var checkedFlows = 0
-            let lint = best(of: repeats, clock: clock) {
-                let file = SourceFile(path: "corpus.yaml", bytes: corpus)
-                let result = FlowChecker.check([YAMLReader.read(file)], catalog: .standard)
-                diagnostics = result.diagnostics.count
-                checkedFlows = result.flows.count
-            }
-            let rawSpeed = megabytes / raw
-            let lintSpeed = megabytes / lint
-            print(
-                "\(String(scale) + "x")".padded(10),
-                String(corpus.count).padded(10),
-                String(checkedFlows).padded(6),
-                format(rawSpeed).padded(13),
-                format(lintSpeed).padded(10),
-                format(lintSpeed / rawSpeed * 100).padded(11) + "%",
-                diagnostics,
-                "(\(events) yaml events)"
-            )
-        }
-        if arguments.contains("--parallel") { runParallel(flows: flows, repeats: repeats) }
-    }
-
-    /// The corpus as one file per flow, read and parsed on every core as `flowc lint` does
-    /// for a folder, then checked together; wall-clock time, since several cores work.
-    private static func runParallel(flows: Int, repeats: Int) {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("one file per flow, read on \(cores) cores, checked on one (wall-clock):")
+        print("lint benchmark: \(flows) flows per corpus, best of \(repeats) runs")
+        print("1 core: one thread, \(clock) time; all cores: \(cores) threads, wall-clock time; MB/s")
+        print("all cores: (n) is the process CPU time over the wall-clock time, the cores really used")
+        print("corpus  layout         bytes      flows  libyaml  read    structural  lint    lint           lint/libyaml  diagnostics")
+        print("                                         1 core   1 core  1 core      1 core  \(cores) cores        1 core")
         for scale in [1, 10] {
-            let files = (0..<flows * scale).map { index in
+            let count = flows * scale
+            let oneFile = [SourceFile(path: "corpus.yaml", bytes: CorpusGenerator.corpus(flowCount: count))]
+            let perFlow = (0..<count).map { index in
                 SourceFile(path: "flow-\(index).yaml", bytes: Array(CorpusGenerator.flow(index).utf8))
             }
-            let megabytes = Double(files.reduce(0) { $0 + $1.bytes.count }) / 1_000_000
-            let serial = best(of: repeats, clock: .wall) { _ = check(files, workers: 1) }
-            var diagnostics = 0
-            let parallel = best(of: repeats, clock: .wall) { diagnostics = check(files, workers: cores) }
-            print(
-                "\(scale)x".padded(10), "serial", format(megabytes / serial).padded(7), "MB/s,",
-                "parallel", format(megabytes / parallel).padded(7), "MB/s,", diagnostics, "diagnostics")
+            for (layout, files) in [("one file", oneFile), ("file per flow", perFlow)] {
+                let bytes = files.reduce(0) { $0 + $1.bytes.count }
+                let megabytes = Double(bytes) / 1_000_000
+                var events = 0
+                let raw = best(of: repeats, clock: clock) { events = files.reduce(0) { $0 + YAMLReader.rawEventCount($1.bytes) } }
+                let read = best(of: repeats, clock: clock) { _ = files.map { YAMLReader.read($0) } }
+                let structural = best(of: repeats, clock: clock) { _ = lint(files, workers: 1, typing: false) }
+                var result = (flows: 0, diagnostics: 0)
+                let serial = best(of: repeats, clock: clock) { result = lint(files, workers: 1, typing: true) }
+                var busy = 0.0
+                let parallel = best(of: repeats, clock: .wall) {
+                    let start = Clock.process.now()
+                    _ = lint(files, workers: cores, typing: true)
+                    busy = Double(Clock.process.now() &- start) / 1e9
+                }
+                let rawSpeed = megabytes / raw
+                print(
+                    "\(scale)x".padded(7), layout.padded(14), String(bytes).padded(10), String(result.flows).padded(6),
+                    format(rawSpeed).padded(8), format(megabytes / read).padded(7), format(megabytes / structural).padded(11), format(megabytes / serial).padded(7),
+                    (format(megabytes / parallel) + " (\(format(busy / parallel)))").padded(14),
+                    (format(megabytes / serial / rawSpeed * 100) + "%").padded(13),
+                    result.diagnostics, "(\(events) yaml events)")
+            }
         }
     }
 
-    private static func check(_ files: [SourceFile], workers: Int) -> Int {
-        let streams = StreamSlots(count: files.count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: files.count, by: workers) {
-                streams.store(YAMLReader.read(files[index]), at: index)
+    /// Reads and checks `files` as `flowc lint` does: files read on `workers` threads, then
+    /// checked on `workers` threads.
+    private static func lint(_ files: [SourceFile], workers: Int, typing: Bool) -> (flows: Int, diagnostics: Int) {
+        let streams: [YAMLStream]
+        if workers > 1, files.count > 1 {
+            let slots = StreamSlots(count: files.count)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for index in stride(from: worker, to: files.count, by: workers) {
+                    slots.store(YAMLReader.read(files[index]), at: index)
+                }
             }
+            streams = slots.collected()
+        } else {
+            streams = files.map { YAMLReader.read($0) }
         }
-        return FlowChecker.check(streams.collected(), catalog: .standard).diagnostics.count
+        let result = FlowChecker.check(streams, catalog: .standard, workers: workers, typing: typing)
+        return (result.flows.count, result.diagnostics.count)
     }
 
     private final class StreamSlots: @unchecked Sendable {
@@ -101,17 +103,25 @@ enum LintBenchmark {
 
     enum Clock: String, CustomStringConvertible {
         case cpu, wall
+        /// CPU time of every thread of the process.
+        case process
 
-        var description: String { self == .cpu ? "thread CPU" : "wall-clock" }
+        var description: String {
+            switch self {
+            case .cpu: return "thread CPU"
+            case .wall: return "wall-clock"
+            case .process: return "process CPU"
+            }
+        }
 
         /// Nanoseconds on this clock.
         func now() -> UInt64 {
             switch self {
             case .wall:
                 return DispatchTime.now().uptimeNanoseconds
-            case .cpu:
+            case .cpu, .process:
                 var time = timespec()
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+                clock_gettime(self == .cpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_PROCESS_CPUTIME_ID, &time)
                 return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
             }
         }

@@ -2,6 +2,7 @@ import CEL
 import Diagnostics
 import Foundation
 import Graph
+import Synchronization
 
 /// Where `now` comes from (SPEC 4.3).
 public enum RunClock: String, Sendable {
@@ -52,20 +53,44 @@ final class SharedCounts: @unchecked Sendable {
     }
 }
 
+/// The dispatcher's own counts: bumped once or twice per input line, so atomics rather than
+/// a lock (readable from any thread).
+final class LineCounts: Sendable {
+    let eventsRead = Atomic<Int>(0)
+    let rejected = Atomic<Int>(0)
+    let duplicates = Atomic<Int>(0)
+    let droppedByType = Atomic<Int>(0)
+    let droppedSingle = Atomic<Int>(0)
+    let notStarted = Atomic<Int>(0)
+
+    func add(to counts: inout RunCounts) {
+        counts.eventsRead += eventsRead.load(ordering: .relaxed)
+        counts.rejected += rejected.load(ordering: .relaxed)
+        counts.duplicates += duplicates.load(ordering: .relaxed)
+        counts.droppedByType += droppedByType.load(ordering: .relaxed)
+        counts.droppedSingle += droppedSingle.load(ordering: .relaxed)
+        counts.notStarted += notStarted.load(ordering: .relaxed)
+    }
+}
+
 /// Runs in flight: lets the reader wait for all of them, or for room (backpressure).
 final class RunTracker: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending = 0
+    /// `pending`, readable without the lock: the reader checks it once per line.
+    private let pendingHint = Atomic<Int>(0)
 
     func begin() {
         condition.lock()
         pending += 1
+        pendingHint.store(pending, ordering: .releasing)
         condition.unlock()
     }
 
     func end() {
         condition.lock()
         pending -= 1
+        pendingHint.store(pending, ordering: .releasing)
         condition.broadcast()
         condition.unlock()
     }
@@ -78,6 +103,9 @@ final class RunTracker: @unchecked Sendable {
 
     /// Blocks the calling (non-cooperative) thread until at most `limit` runs are pending.
     func wait(atMost limit: Int) {
+        // Only the reader begins runs, so the hint it reads is never below the true count
+        // (other threads only lower it): at or below the limit, there is room.
+        if pendingHint.load(ordering: .acquiring) <= limit { return }
         condition.lock()
         while pending > limit { condition.wait() }
         condition.unlock()
@@ -127,6 +155,11 @@ final class FlowLane: @unchecked Sendable {
 /// The dispatcher (SPEC 8.2): decodes lines, offers events to the flows that listen to
 /// their type, decides triggers and conditions in input order, and hands runs to lanes.
 /// Used from one thread; runs execute on Swift's concurrency pool.
+///
+/// An input line is read in two steps (see `FastEventDecoder`): its envelope and `data` are
+/// checked without building values, the dispatch index's guards (literal conjuncts of the
+/// trigger filters) pick the flows that may fire, and only then, if there are any, is the
+/// event built and the full filters evaluated.
 public final class Engine {
     public let flows: [CompiledFlow]
     let services: RunServices
@@ -140,12 +173,19 @@ public final class Engine {
     /// The reader blocks when this many runs are pending.
     public var maxPendingRuns = 10_000
     private let counts = SharedCounts()
+    private let lineCounts = LineCounts()
     private let tracker = RunTracker()
     private let lanes: [FlowLane]
-    private let index: DispatchIndex
-    private var activations: [CELActivation]
-    private var triggerParameters: [CELValue]
+    private(set) var index: DispatchIndex
+    private let activations: [CELActivation]
+    private let triggerParameters: [CELValue]
     private let flowNames: [CELValue]
+    /// Reused for every line: the top-level string fields of `data`.
+    @exclusivity(unchecked) private var members: [JSONScanner.Member] = []
+    /// Reused for every line: its envelope.
+    @exclusivity(unchecked) private var scanned = FastEventDecoder.ScannedLine(envelope: JSONScanner.Envelope(), time: CELTimestamp.unixEpoch)
+    @exclusivity(unchecked) private var lastSource = ""
+    @exclusivity(unchecked) private var lastSourceBytes: [UInt8] = []
 
     public init(flows: [CompiledFlow], services: RunServices, registry: EventTypeRegistry, clock: RunClock = .event, thresholds: any ThresholdStore = InMemoryThresholdStore(), window: any ProcessedEventWindow = InMemoryEventWindow(), inputName: String = "-") {
         self.flows = flows
@@ -157,24 +197,35 @@ public final class Engine {
         self.window = window
         self.inputName = inputName
         lanes = flows.map { FlowLane(mode: $0.concurrency) }
-        index = DispatchIndex(flows: flows)
-        activations = flows.map { flow in
+        index = DispatchIndex(flows: flows, registry: registry)
+        triggerParameters = flows.map { RuntimeValues.map($0.parameters) }
+        flowNames = flows.map { RuntimeValues.map([("name", .string($0.name))]) }
+        var activations: [CELActivation] = []
+        for (position, flow) in flows.enumerated() {
             let activation = CELActivation(environment: flow.environment)
             activation[flow.slots.env] = services.env
             activation[flow.slots.secrets] = services.secrets
             activation[flow.slots.vars] = RuntimeValues.map([])
             activation[flow.slots.actions] = RuntimeValues.map([])
-            return activation
+            activation[flow.slots.flow] = flowNames[position]
+            activation[flow.slots.trigger] = triggerParameters[position]
+            activations.append(activation)
         }
-        triggerParameters = flows.map { RuntimeValues.map($0.parameters) }
-        flowNames = flows.map { RuntimeValues.map([("name", .string($0.name))]) }
-        for (position, flow) in flows.enumerated() {
-            activations[position][flow.slots.flow] = flowNames[position]
-            activations[position][flow.slots.trigger] = triggerParameters[position]
-        }
+        self.activations = activations
+        members.reserveCapacity(32)
     }
 
-    public var currentCounts: RunCounts { counts.value }
+    /// Offers every event to every flow listening to its type, guards or not: the reference
+    /// the guarded dispatch is tested against.
+    func dispatchWithoutGuards() {
+        index = DispatchIndex(flows: flows, registry: fastDecoder.registry, derivesGuards: false)
+    }
+
+    public var currentCounts: RunCounts {
+        var value = counts.value
+        lineCounts.add(to: &value)
+        return value
+    }
 
     /// Processes one input line (1-based `number`).
     public func process(line: some StringProtocol, number: Int) {
@@ -190,39 +241,91 @@ public final class Engine {
     /// Processes one input line given as UTF-8 bytes, without its newline.
     public func process(bytes: UnsafeBufferPointer<UInt8>, number: Int) {
         let index = self.index
-        switch fastDecoder.decode(bytes, number: number, listens: { index.listens($0) }, readTime: Timestamps.celNow) {
-        case .event(let event): handle(.event(event), line: "", number: number)
-        case .unlistened(let type): handle(.unlistened(type: type), line: "", number: number)
+        switch FastEventDecoder.scan(bytes, readTime: Timestamps.celNow, into: &scanned, members: &members, route: { index.route(utf8: $0) }) {
         case .fallback:
-            let line = String(decoding: bytes, as: UTF8.self)
-            let decoded = decoder.decode(line, number: number, listens: { index.listens($0) }, readTime: Timestamps.celNow)
-            handle(decoded, line: line, number: number)
+            fallback(bytes, number: number)
+        case .unlistened:
+            lineCounts.eventsRead.add(1, ordering: .relaxed)
+            lineCounts.droppedByType.add(1, ordering: .relaxed)
+        case .listened(let route, checked: false):
+            // Data the validator leaves to the builder (or to the checked path).
+            guard let event = fastDecoder.event(bytes, scanned, number: number) else { return fallback(bytes, number: number) }
+            guard accept(source: event.source, id: event.id) else { return }
+            dispatch(event, route: route, admitted: route.admitted(DecodedEventFields(event: event.value)))
+        case .listened(let route, checked: true):
+            let admitted = route.admitted(ScannedDataFields(line: bytes, members: members))
+            guard !admitted.isEmpty else {
+                if let source = scanned.envelope.source, let id = scanned.envelope.id {
+                    _ = accept(source: sourceText(UnsafeBufferPointer(rebasing: bytes[source])),
+                               id: String(decoding: UnsafeBufferPointer(rebasing: bytes[id]), as: UTF8.self))
+                }
+                return
+            }
+            guard let event = fastDecoder.event(bytes, scanned, number: number) else { return fallback(bytes, number: number) }
+            guard accept(source: event.source, id: event.id) else { return }
+            dispatch(event, route: route, admitted: admitted)
         }
+    }
+
+    /// The checked path, for lines the fast decoder does not handle.
+    private func fallback(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) {
+        let line = String(decoding: bytes, as: UTF8.self)
+        let index = self.index
+        let decoded = decoder.decode(line, number: number, listens: { index.listens($0) }, readTime: Timestamps.celNow)
+        handle(decoded, line: line, number: number)
+    }
+
+    /// The source as a `String`, reusing the last one: a stream usually has few sources, and
+    /// comparing bytes is cheaper than allocating a string per event.
+    private func sourceText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if lastSourceBytes.withUnsafeBufferPointer({ bytesEqual($0, bytes) }) {
+            return lastSource
+        }
+        lastSource = String(decoding: bytes, as: UTF8.self)
+        lastSourceBytes = Array(bytes)
+        return lastSource
+    }
+
+    /// Counts a valid listened event; false for a duplicate.
+    private func accept(source: String, id: String) -> Bool {
+        guard window.insert(source: source, id: id) else {
+            lineCounts.eventsRead.add(1, ordering: .relaxed)
+            lineCounts.duplicates.add(1, ordering: .relaxed)
+            return false
+        }
+        lineCounts.eventsRead.add(1, ordering: .relaxed)
+        return true
     }
 
     private func handle(_ decoded: DecodedLine, line: String, number: Int) {
         switch decoded {
         case .blank: return
         case .rejected(let message):
-            counts.update { $0.eventsRead += 1; $0.rejected += 1 }
+            lineCounts.eventsRead.add(1, ordering: .relaxed)
+            lineCounts.rejected.add(1, ordering: .relaxed)
             services.outputs.logLine("\(inputName):\(number): \(message)")
             services.outputs.deadLetter?.write(line)
         case .unlistened:
-            counts.update { $0.eventsRead += 1; $0.droppedByType += 1 }
+            lineCounts.eventsRead.add(1, ordering: .relaxed)
+            lineCounts.droppedByType.add(1, ordering: .relaxed)
         case .event(let event):
-            guard window.insert(source: event.source, id: event.id) else {
-                counts.update { $0.eventsRead += 1; $0.duplicates += 1 }
-                return
-            }
-            counts.update { $0.eventsRead += 1 }
+            guard accept(source: event.source, id: event.id) else { return }
             dispatch(event)
         }
     }
 
     /// Offers an accepted event to its listeners, in flow order.
     public func dispatch(_ event: InputEvent) {
+        guard let route = index.route(of: event.type) else { return }
+        dispatch(event, route: route, admitted: route.admitted(DecodedEventFields(event: event.value)))
+    }
+
+    /// Offers an event to the listeners of `route` its guards admitted (numbers in flow order).
+    private func dispatch(_ event: InputEvent, route: DispatchRoute, admitted: [Int]) {
+        guard !admitted.isEmpty else { return }
         let now = clock == .event ? event.time : Timestamps.celNow()
-        for position in index.listeners(of: event) {
+        for number in admitted {
+            let position = route.listeners[number].position
             let flow = flows[position]
             let activation = activations[position]
             activation[flow.slots.event] = event.value
@@ -307,7 +410,7 @@ public final class Engine {
     }
 
     private func notStarted(_ flow: CompiledFlow, event: InputEvent, message: String, span: GraphSpan? = nil) {
-        counts.update { $0.notStarted += 1 }
+        lineCounts.notStarted.add(1, ordering: .relaxed)
         let place = span.map { " (\($0.file):\($0.line):\($0.column))" } ?? ""
         services.outputs.logLine("\(inputName):\(event.line): flow `\(flow.name)`: run not started: \(message)\(place)")
     }
@@ -326,7 +429,7 @@ public final class Engine {
         }
         if !accepted {
             tracker.end()
-            counts.update { $0.droppedSingle += 1 }
+            lineCounts.droppedSingle.add(1, ordering: .relaxed)
         }
     }
 
@@ -346,94 +449,13 @@ public final class Engine {
     public func finish() async -> RunCounts {
         while tracker.count > 0 { try? await Task.sleep(for: .milliseconds(1)) }
         services.outputs.flush()
-        return counts.value
+        return currentCounts
     }
 
     /// `finish` for a plain (non-async) thread.
     public func finishBlocking() -> RunCounts {
         tracker.wait(atMost: 0)
         services.outputs.flush()
-        return counts.value
-    }
-}
-
-/// From event type to listening enabled flows: exact types in a dictionary, wildcard
-/// patterns resolved once per new type, so an event costs nothing for flows that ignore it.
-/// Threshold flows whose filter requires `event.data.KEY == trigger.KEY` (every catalog
-/// threshold trigger) are indexed by that value too: a `segment.refresh` only reaches the
-/// flows watching its segment, however many segments are watched.
-final class DispatchIndex {
-    struct Keyed {
-        var field: String
-        var byValue: [String: [Int]]
-    }
-
-    private var exact: [String: [Int]] = [:]
-    private var patterns: [(String, Int)] = []
-    private var resolved: [String: [Int]] = [:]
-    private var keyed: [String: [Keyed]] = [:]
-
-    init(flows: [CompiledFlow]) {
-        for (position, flow) in flows.enumerated() where flow.graph.enabled {
-            if let (field, value) = Self.keyField(flow), flow.graph.trigger.eventTypes.allSatisfy({ !$0.contains("*") }) {
-                for type in flow.graph.trigger.eventTypes {
-                    var groups = keyed[type] ?? []
-                    if let group = groups.firstIndex(where: { $0.field == field }) {
-                        groups[group].byValue[value, default: []].append(position)
-                    } else {
-                        groups.append(Keyed(field: field, byValue: [value: [position]]))
-                    }
-                    keyed[type] = groups
-                }
-                continue
-            }
-            for pattern in flow.graph.trigger.eventTypes {
-                if pattern.contains("*") { patterns.append((pattern, position)) } else { exact[pattern, default: []].append(position) }
-            }
-        }
-    }
-
-    /// `(segment, "VIP Customers")` when the flow's filter is a plain conjunction holding
-    /// `event.data.segment == trigger.segment` and the trigger has that string parameter.
-    static func keyField(_ flow: CompiledFlow) -> (String, String)? {
-        let trigger = flow.graph.trigger
-        guard trigger.kind == .threshold, let key = trigger.key?.source, let filter = trigger.filter?.source,
-              key.hasPrefix("event.data.") else { return nil }
-        let field = String(key.dropFirst("event.data.".count))
-        guard !field.isEmpty, field.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
-              !filter.contains("||"), !filter.contains("?"), !filter.contains("(") else { return nil }
-        let conjuncts = filter.components(separatedBy: "&&").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard conjuncts.contains("event.data.\(field) == trigger.\(field)") else { return nil }
-        guard case .string(let value)? = flow.parameters.first(where: { $0.0 == field })?.1 else { return nil }
-        return (field, value)
-    }
-
-    /// Whether any flow listens to `type` (then its data is checked).
-    func listens(_ type: String) -> Bool {
-        keyed[type] != nil || !listeners(of: type).isEmpty
-    }
-
-    /// The flows an accepted event goes to, in flow order.
-    func listeners(of event: InputEvent) -> [Int] {
-        var positions = listeners(of: event.type)
-        guard let groups = keyed[event.type] else { return positions }
-        for group in groups {
-            guard case .record(let record) = event.value, case .record(let data)? = record["data"],
-                  case .string(let value)? = data[group.field], let matches = group.byValue[value] else { continue }
-            positions += matches
-        }
-        if groups.count > 0 { positions.sort() }
-        return positions
-    }
-
-    func listeners(of type: String) -> [Int] {
-        if let known = resolved[type] { return known }
-        var positions = exact[type] ?? []
-        for (pattern, position) in patterns where Glob.matches(type, pattern: pattern) && !positions.contains(position) {
-            positions.append(position)
-        }
-        positions.sort()
-        if resolved.count < 100_000 { resolved[type] = positions }
-        return positions
+        return currentCounts
     }
 }

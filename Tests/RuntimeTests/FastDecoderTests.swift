@@ -75,4 +75,85 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
         #expect(RuntimeValues.json(event.value).serialized().contains(#""data":{"segment":"a","status":"succeeded","memberCount":-3}"#))
         #expect(event.time == readTime)
     }
+
+    private func segmentLine(data: String, extra: String = "") -> String {
+        #"{"specversion":"1.0","id":"1","source":"/s","type":"segment.refresh"\#(extra),"data":\#(data)}"#
+    }
+
+    /// Lines the fast path must leave to the checked path; it never accepts them itself.
+    @Test func validationFallsBackWhereTheBuilderWould() {
+        let cases = [
+            segmentLine(data: #"{"segment":"a","status":"s","memberCount":9223372036854775808}"#),
+            segmentLine(data: #"{"segment":"a","status":"s","memberCount":1,"memberCount":2}"#),
+            segmentLine(data: #"{"segment":"a\tb","status":"s","memberCount":1}"#),
+            segmentLine(data: "{\"segment\":\"abcdefghij\u{01}\",\"status\":\"s\",\"memberCount\":1}"),
+            segmentLine(data: #"{"s\#u{e9}gment":"a","segment":"a","status":"s","memberCount":1}"#),
+            segmentLine(data: #"{"segment":"a","status":"s","memberCount":1,"completedAt":"yesterday"}"#),
+            segmentLine(data: #"{"segment":"a","status":"s","memberCount":012}"#),
+            segmentLine(data: #"{"segment":"a","status":"s","memberCount":1"#),
+            #"{"specversion":"1.0","id":"1","source":"/s","type":"segment.refresh"}"#,
+            #"{"specversion":"1.1","id":"1","source":"/s","type":"segment.refresh","data":{}}"#,
+            #"{"specversion":"1.0","id":"","source":"/s","type":"segment.refresh","data":{}}"#,
+            #"{}"#,
+            segmentLine(data: #"{"segment":"a","status":"s","memberCount":1,"unknown":1e999}"#),
+        ]
+        for line in cases {
+            if case .event = fast(line) { Issue.record("should fall back: \(line)") }
+        }
+    }
+
+    @Test func validatedLinesDecodeAsTheCheckedPathDoes() {
+        let cases = [
+            segmentLine(data: #"{"segment":"Ventes été 🚀","status":"s","memberCount":-9223372036854775808}"#),
+            segmentLine(data: #"{"memberCount":0,"unknown":{"a":["x\"y",1.5e30,null]},"status":"s","segment":"a"}"#),
+            segmentLine(data: #"{ "segment" : "a" , "status" : "s" , "memberCount" : -0 , "completedAt" : "2026-03-06T16:00:00.5+01:00" }"#),
+            segmentLine(data: #"{"segment":"a","status":"s","memberCount":1}"#, extra: #","ext":{"k":[1,2]},"subject":"x""#),
+            #"{"data":{"segment":"a","status":"s","memberCount":1},"type":"segment.refresh","id":"1","source":"/s","specversion":"1.0"}"#,
+            #"{"specversion":"1.0","id":"1","source":"/s","type":"crm.consent.granted","data":{"b":[true,false,null],"a":{"x":1.5},"c":"é"}}"#,
+        ]
+        for line in cases {
+            switch (fast(line), slow(line)) {
+            case (.event(let a), .event(let b)):
+                #expect(RuntimeValues.json(a.value).serialized() == RuntimeValues.json(b.value).serialized(), "\(line)")
+            case (let fastOutcome, let slowOutcome):
+                Issue.record("\(line): fast \(fastOutcome), checked \(slowOutcome)")
+            }
+        }
+    }
+
+    @Test func utf8ValidationFollowsRFC3629() {
+        func valid(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { JSONScanner.isValidUTF8($0) } }
+        #expect(valid(Array("aé€🚀".utf8)))
+        #expect(!valid([0xC0, 0x80]), "overlong")
+        #expect(!valid([0xE0, 0x80, 0x80]), "overlong")
+        #expect(!valid([0xED, 0xA0, 0x80]), "surrogate")
+        #expect(!valid([0xF4, 0x90, 0x80, 0x80]), "above U+10FFFF")
+        #expect(!valid([0xF0, 0x9F, 0x98]), "truncated")
+        #expect(!valid([0x80]), "lone continuation")
+        #expect(!valid([0xE2, 0x28, 0xA1]), "bad continuation")
+    }
+
+    /// The 8-byte skip stops at every special byte, wherever it falls in a word.
+    @Test func stringsEndAtTheirQuoteWhereverItFalls() {
+        for length in 0..<20 {
+            let text = String(repeating: "x", count: length)
+            var line = "\"\(text)\",\"next\""
+            let range = line.withUTF8 { bytes -> Range<Int>? in
+                var scanner = JSONScanner(bytes: bytes)
+                return scanner.stringContent()
+            }
+            #expect(range == 1..<(1 + length))
+            func content(_ line: String) -> Range<Int>? {
+                var line = line
+                return line.withUTF8 { bytes in
+                    var scanner = JSONScanner(bytes: bytes)
+                    return scanner.stringContent()
+                }
+            }
+            #expect(content("\"\(text)\\n\"") == nil)
+            #expect(content("\"\(text)\u{01}x\"") == nil)
+            #expect(content("\"\(text)é\u{A2}\"\",") == 1..<(1 + length + 4))
+            #expect(content("\"\(text)") == nil)
+        }
+    }
 }

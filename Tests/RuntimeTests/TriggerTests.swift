@@ -118,22 +118,3 @@ private let record = act("note", "emit", [("type", .string("crossed")), ("data",
         #expect(result.counts.droppedByType == 1)
     }
 }
-
-@Suite struct DispatchIndexTests {
-    @Test func thresholdFlowsAreIndexedByTheirKey() throws {
-        let registry = EventTypeRegistry()
-        let flow = try CompiledFlow(thresholdFlow("vip", segment: "VIP", [record]), registry: registry)
-        #expect(DispatchIndex.keyField(flow)?.0 == "segment")
-        #expect(DispatchIndex.keyField(flow)?.1 == "VIP")
-        var loose = thresholdFlow("loose", [record])
-        loose.trigger.filter = expr("event.data.status == 'succeeded' || event.data.segment == trigger.segment", "bool")
-        #expect(DispatchIndex.keyField(try CompiledFlow(loose, registry: registry)) == nil)
-    }
-
-    @Test func manyWatchedKeysOnlyReachTheirFlows() async throws {
-        let flows = (0..<20).map { thresholdFlow("f\($0)", segment: "S\($0)", [record]) }
-        let result = try await Harness.run(flows, lines: [segmentEvent(1, segment: "S7"), segmentEvent(20000, segment: "S7"), segmentEvent(5, segment: "other")])
-        #expect(result.records.map { $0["flow"] as? String } == ["f7"])
-        #expect(result.counts.droppedByType == 0)
-    }
-}

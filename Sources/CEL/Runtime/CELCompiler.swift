@@ -56,7 +56,7 @@ struct CELCompiler {
 
     private static func read(_ reference: CELReference) -> CELEvaluator {
         switch reference {
-        case .variable(let slot): return { $0.slots[slot] }
+        case .variable(let slot): return { $0.read(slot) }
         case .typeName(let type): return constant(.type(type))
         }
     }
@@ -71,7 +71,7 @@ struct CELCompiler {
             if let (reference, _) = CELChecker.resolveGlobal(name, in: environment) {
                 if case .variable(let slot) = reference {
                     // Unbound variables hold an error without a range; give it this one.
-                    return { activation in Self.locate(activation.slots[slot], range) }
+                    return { activation in Self.locate(activation.read(slot), range) }
                 }
                 return Self.read(reference)
             }

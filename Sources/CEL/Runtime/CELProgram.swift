@@ -4,23 +4,40 @@
 public final class CELActivation {
     @exclusivity(unchecked) var slots: [CELValue]
     @exclusivity(unchecked) var remainingCost = 0
-    private let variableCount: Int
+    private let variables: [CELEnvironment.Variable]
+
+    /// What unbound slots hold: the error naming the variable is made only when one is read
+    /// (a run makes an activation per action, most of whose variables are then bound).
+    static let unbound = CELEvaluationError("no value bound")
 
     /// Every variable starts unbound: reading it is an evaluation error naming it.
     public init(environment: CELEnvironment) {
-        slots = environment.variables.map { .fail("no value bound to `\($0.name)`") }
-        variableCount = slots.count
+        variables = environment.variables
+        slots = Array(repeating: .error(Self.unbound), count: variables.count)
     }
 
     public subscript(slot: Int) -> CELValue {
-        get { slots[slot] }
+        get { read(slot) }
         set { slots[slot] = newValue }
+    }
+
+    /// A variable's value, or the error naming it when it is unbound.
+    @inline(__always)
+    func read(_ slot: Int) -> CELValue {
+        let value = slots[slot]
+        if case .error(let error) = value, error === Self.unbound { return unboundError(slot) }
+        return value
+    }
+
+    private func unboundError(_ slot: Int) -> CELValue {
+        let name = slot < variables.count ? variables[slot].name : "slot \(slot)"
+        return .fail("no value bound to `\(name)`")
     }
 
     /// Binds a declared variable by name; false when the environment has no such variable.
     @discardableResult
     public func bind(_ name: String, to value: CELValue, in environment: CELEnvironment) -> Bool {
-        guard let variable = environment.variable(named: name), variable.slot < variableCount else { return false }
+        guard let variable = environment.variable(named: name), variable.slot < variables.count else { return false }
         slots[variable.slot] = value
         return true
     }

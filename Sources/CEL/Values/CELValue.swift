@@ -74,14 +74,32 @@ public final class CELEvaluationError: Error, Sendable, CustomStringConvertible 
     public var description: String { message }
 }
 
-/// A map value: entries in insertion order (for printing) plus an index by normalized key.
-/// Keys are ints, uints, bools and strings; numerically equal int and uint keys are one key.
+/// A map value: entries in insertion order (for printing) plus, for maps larger than
+/// `linearLimit`, an index by normalized key. Keys are ints, uints, bools and strings;
+/// numerically equal int and uint keys are one key.
 public final class CELMap: Sendable {
     public let entries: [(key: CELValue, value: CELValue)]
-    private let index: [CELMapKey: Int]
+    /// Nil for small maps: searching a few entries in order is faster than hashing, and most
+    /// maps (CloudEvent data, a run's `vars` and `actions`) are small and built per event.
+    private let index: [CELMapKey: Int]?
+    static let linearLimit = 8
 
     /// Fails on a repeated or unsupported key.
     public static func make(_ entries: [(key: CELValue, value: CELValue)]) -> Result<CELMap, CELEvaluationError> {
+        if entries.count <= linearLimit {
+            var keys: [CELMapKey] = []
+            keys.reserveCapacity(entries.count)
+            for entry in entries {
+                guard let key = CELMapKey(entry.key) else {
+                    return .failure(CELEvaluationError("unsupported map key type `\(entry.key.celType.runtimeName)`"))
+                }
+                if keys.contains(key) {
+                    return .failure(CELEvaluationError("repeated key \(CELLiteral.format(entry.key)) in map literal"))
+                }
+                keys.append(key)
+            }
+            return .success(CELMap(entries: entries, index: nil))
+        }
         var index: [CELMapKey: Int] = [:]
         index.reserveCapacity(entries.count)
         for (position, entry) in entries.enumerated() {
@@ -97,8 +115,21 @@ public final class CELMap: Sendable {
 
     /// A map of string keys (JSON objects, CloudEvent attributes); later duplicates win.
     public convenience init(strings: [(String, CELValue)]) {
-        var index: [CELMapKey: Int] = [:]
         var entries: [(key: CELValue, value: CELValue)] = []
+        entries.reserveCapacity(strings.count)
+        if strings.count <= Self.linearLimit {
+            for (key, value) in strings {
+                if let existing = entries.firstIndex(where: { Self.isString($0.key, key) }) {
+                    entries[existing].value = value
+                } else {
+                    entries.append((.string(key), value))
+                }
+            }
+            self.init(entries: entries, index: nil)
+            return
+        }
+        var index: [CELMapKey: Int] = [:]
+        index.reserveCapacity(strings.count)
         for (key, value) in strings {
             if let existing = index[.string(key)] {
                 entries[existing].value = value
@@ -110,21 +141,34 @@ public final class CELMap: Sendable {
         self.init(entries: entries, index: index)
     }
 
-    private init(entries: [(key: CELValue, value: CELValue)], index: [CELMapKey: Int]) {
+    private init(entries: [(key: CELValue, value: CELValue)], index: [CELMapKey: Int]?) {
         self.entries = entries
         self.index = index
+    }
+
+    private static func isString(_ key: CELValue, _ text: String) -> Bool {
+        if case .string(let other) = key { return other.utf8.elementsEqual(text.utf8) }
+        return false
     }
 
     public var count: Int { entries.count }
 
     /// The value for a key; doubles with an integral value find int and uint keys.
     public func value(for key: CELValue) -> CELValue? {
-        guard let normalized = CELMapKey(lookup: key), let position = index[normalized] else { return nil }
-        return entries[position].value
+        guard let normalized = CELMapKey(lookup: key) else { return nil }
+        guard let index else {
+            for entry in entries where normalized.matches(entry.key) { return entry.value }
+            return nil
+        }
+        return index[normalized].map { entries[$0].value }
     }
 
     public subscript(string key: String) -> CELValue? {
-        index[.string(key)].map { entries[$0].value }
+        guard let index else {
+            for entry in entries where Self.isString(entry.key, key) { return entry.value }
+            return nil
+        }
+        return index[.string(key)].map { entries[$0].value }
     }
 }
 
@@ -155,6 +199,18 @@ enum CELMapKey: Hashable {
         case .string(let text):
             hasher.combine(3)
             for byte in text.utf8 { hasher.combine(byte) }
+        }
+    }
+
+    /// Whether a map's stored key normalizes to this key.
+    func matches(_ stored: CELValue) -> Bool {
+        switch (self, stored) {
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.int(let a), .uint(let b)): return a >= 0 && UInt64(a) == b
+        case (.uint(let a), .uint(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        default: return false
         }
     }
 

@@ -24,6 +24,14 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
         self.nanos = Int32(nanos)
     }
 
+    /// 1970-01-01T00:00:00Z.
+    public static let unixEpoch = CELTimestamp(checkedSeconds: 0, nanos: 0)
+
+    private init(checkedSeconds seconds: Int64, nanos: Int32) {
+        self.seconds = seconds
+        self.nanos = nanos
+    }
+
     public static func < (lhs: CELTimestamp, rhs: CELTimestamp) -> Bool {
         (lhs.seconds, lhs.nanos) < (rhs.seconds, rhs.nanos)
     }
@@ -33,6 +41,36 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let date = CivilDate(daysSinceEpoch: days)
+        // Written into one buffer: run records print two timestamps per action.
+        if (0...9999).contains(date.year) {
+            let fraction: (Int64, Int)? = nanos == 0 ? nil
+                : nanos % 1_000_000 == 0 ? (Int64(nanos) / 1_000_000, 3)
+                : nanos % 1000 == 0 ? (Int64(nanos) / 1000, 6) : (Int64(nanos), 9)
+            return String(unsafeUninitializedCapacity: 32) { buffer in
+                var index = 0
+                func put(_ value: Int64, _ width: Int, then separator: UInt8?) {
+                    var rest = value
+                    for offset in stride(from: width - 1, through: 0, by: -1) {
+                        buffer[index + offset] = UInt8(48 + rest % 10)
+                        rest /= 10
+                    }
+                    index += width
+                    if let separator {
+                        buffer[index] = separator
+                        index += 1
+                    }
+                }
+                put(date.year, 4, then: UInt8(ascii: "-"))
+                put(date.month, 2, then: UInt8(ascii: "-"))
+                put(date.day, 2, then: UInt8(ascii: "T"))
+                put(secondOfDay / 3600, 2, then: UInt8(ascii: ":"))
+                put(secondOfDay / 60 % 60, 2, then: UInt8(ascii: ":"))
+                put(secondOfDay % 60, 2, then: fraction == nil ? nil : UInt8(ascii: "."))
+                if let fraction { put(fraction.0, fraction.1, then: nil) }
+                buffer[index] = UInt8(ascii: "Z")
+                return index + 1
+            }
+        }
         var text = pad(date.year, 4) + "-" + pad(date.month, 2) + "-" + pad(date.day, 2)
         text += "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
         text += CELDuration.fraction(Int64(nanos))
@@ -41,26 +79,33 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
 
     /// Parses RFC 3339 (`2009-02-13T23:31:30.123Z`, `...+05:30`).
     public static func parse(_ text: String) -> CELTimestamp? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// `parse` over UTF-8 bytes: input decoders read timestamps without making a `String`.
+    public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> CELTimestamp? {
         var index = 0
         func number(_ digits: Int) -> Int64? {
             guard index + digits <= bytes.count else { return nil }
             var value: Int64 = 0
-            for byte in bytes[index..<index + digits] {
+            for position in index..<index + digits {
+                let byte = bytes[position]
                 guard byte >= 48, byte <= 57 else { return nil }
                 value = value * 10 + Int64(byte - 48)
             }
             index += digits
             return value
         }
-        func expect(_ characters: String) -> Bool {
-            guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
+        func expect(_ first: UInt8, or second: UInt8? = nil) -> Bool {
+            guard index < bytes.count, bytes[index] == first || bytes[index] == second else { return false }
             index += 1
             return true
         }
-        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              expect("Tt"), let hour = number(2), expect(":"), let minute = number(2), expect(":"),
-              let second = number(2) else { return nil }
+        let dash = UInt8(ascii: "-"), colon = UInt8(ascii: ":")
+        guard let year = number(4), expect(dash), let month = number(2), expect(dash), let day = number(2),
+              expect(UInt8(ascii: "T"), or: UInt8(ascii: "t")), let hour = number(2), expect(colon), let minute = number(2),
+              expect(colon), let second = number(2) else { return nil }
         var nanos: Int64 = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
@@ -79,7 +124,7 @@ public struct CELTimestamp: Sendable, Hashable, Comparable {
             index += 1
         } else {
             let negative = bytes[index] == UInt8(ascii: "-")
-            guard expect("+-"), let offsetHours = number(2), expect(":"), let offsetMinutes = number(2),
+            guard expect(UInt8(ascii: "+"), or: dash), let offsetHours = number(2), expect(colon), let offsetMinutes = number(2),
                   offsetHours < 24, offsetMinutes < 60 else { return nil }
             offset = (offsetHours * 3600 + offsetMinutes * 60) * (negative ? -1 : 1)
         }

@@ -69,8 +69,12 @@ public struct EventPump {
         }
         if let idleFailure { throw idleFailure }
         let counts = engine.finishBlocking()
-        if let session, reader.isAtLineBoundary {
-            try session.checkpoint(engine: engine, offset: reader.offset, line: Int64(reader.lineNumber))
+        if let session {
+            if reader.isAtLineBoundary {
+                try session.checkpoint(engine: engine, offset: reader.offset, line: Int64(reader.lineNumber), wait: true)
+            } else {
+                try session.waitForCommits()
+            }
         }
         return counts
     }

@@ -65,8 +65,13 @@ public final class InMemoryEventWindow: ProcessedEventWindow {
     private var next = 0
     private let capacity: Int
 
+    /// Reserves room for `capacity` hashes up front: memory is flat from the first event
+    /// instead of growing with the stream until the window is full, and no rehashing happens
+    /// on the reader's path.
     public init(capacity: Int = 1_000_000) {
         self.capacity = max(1, capacity)
+        seen.reserveCapacity(self.capacity)
+        order.reserveCapacity(self.capacity)
     }
 
     public func insert(source: String, id: String) -> Bool {

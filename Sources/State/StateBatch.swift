@@ -20,18 +20,12 @@ public struct StateBatch: Sendable {
 
     private(set) var changes: [Change] = []
     private var pendingSides: [SideKey: RememberedSide] = [:]
-    private var pendingProcessed: Set<EventKey> = []
     /// The latest processing time among the marks, the "now" of the window's age limit.
     private(set) var latestProcessedAt: Date?
 
     private struct SideKey: Hashable, Sendable {
         var flow: String
         var key: String
-    }
-
-    private struct EventKey: Hashable, Sendable {
-        var source: String
-        var id: String
     }
 
     public init() {}
@@ -48,7 +42,6 @@ public struct StateBatch: Sendable {
 
     public mutating func markProcessed(source: String, id: String, at time: Date) {
         changes.append(.processed(source: source, id: id, at: time))
-        pendingProcessed.insert(EventKey(source: source, id: id))
         if latestProcessedAt.map({ time > $0 }) ?? true { latestProcessedAt = time }
     }
 
@@ -71,9 +64,13 @@ public struct StateBatch: Sendable {
         pendingSides[SideKey(flow: flow, key: key)]
     }
 
-    /// Whether this batch marks the event processed.
+    /// Whether this batch marks the event processed. A scan: a runtime keeps its own index of
+    /// processed events, and a set kept here cost 5% of a run with `--state`.
     public func containsProcessed(source: String, id: String) -> Bool {
-        pendingProcessed.contains(EventKey(source: source, id: id))
+        changes.contains { change in
+            if case .processed(source, id, _) = change { return true }
+            return false
+        }
     }
 
     public mutating func removeAll() {

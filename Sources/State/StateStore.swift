@@ -191,6 +191,8 @@ public final class StateStore: @unchecked Sendable {
         return RememberedSide(side: side, value: value)
     }
 
+    /// A scan of the window (schema 3 has no index on the pair): for tools and tests; a runtime
+    /// loads the window once with `forEachProcessed`.
     public func isProcessed(source: String, id: String) throws(StateError) -> Bool {
         try withConnection { connection throws(SQLiteError) in
             try connection.scalar("SELECT 1 FROM processed_events WHERE source = ? AND id = ?", [.text(source), .text(id)]) != nil
@@ -207,10 +209,10 @@ public final class StateStore: @unchecked Sendable {
         }
     }
 
-    /// How many `(source, id)` pairs the window holds.
+    /// How many distinct `(source, id)` pairs the window holds (a pair marked twice is one).
     public func processedCount() throws(StateError) -> Int {
         try withConnection { connection throws(SQLiteError) in
-            Int(try connection.scalar("SELECT count(*) FROM processed_events")?.integer ?? 0)
+            Int(try connection.scalar("SELECT count(*) FROM (SELECT DISTINCT source, id FROM processed_events)")?.integer ?? 0)
         }
     }
 
@@ -338,7 +340,7 @@ public final class StateStore: @unchecked Sendable {
             )
         case .processed(let source, let id, let time):
             try connection.run(
-                "INSERT OR IGNORE INTO processed_events (source, id, processed_at) VALUES (?, ?, ?)",
+                "INSERT INTO processed_events (source, id, processed_at) VALUES (?, ?, ?)",
                 [.text(source), .text(id), .integer(time.milliseconds)]
             )
         case .position(let position):

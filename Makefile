@@ -58,6 +58,8 @@ bench:
 	$(SWIFT) build -c release --product flowc-bench
 	.build/release/flowc-bench cel
 	.build/release/flowc-bench lint
+	.build/release/flowc-bench run
+	.build/release/flowc-bench run --state
 
 clean:
 	rm -rf .build

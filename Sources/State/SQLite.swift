@@ -177,6 +177,17 @@ final class SQLiteStatement {
         }
     }
 
+    /// Binds one value without building an array (rows inserted by the thousand).
+    func bind(text: String, at index: Int32) throws(SQLiteError) {
+        let status = Self.bindText(text, to: pointer, at: index)
+        guard status == SQLITE_OK else { throw connection.failure(status) }
+    }
+
+    func bind(integer: Int64, at index: Int32) throws(SQLiteError) {
+        let status = sqlite3_bind_int64(pointer, index, integer)
+        guard status == SQLITE_OK else { throw connection.failure(status) }
+    }
+
     /// Binds with an explicit length, so text holding NUL characters is kept whole.
     private static func bindText(_ text: String, to pointer: OpaquePointer, at index: Int32) -> Int32 {
         var text = text

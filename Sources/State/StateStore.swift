@@ -312,7 +312,18 @@ public final class StateStore: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         try withTransaction { connection throws(SQLiteError) in
             var flows: Set<String> = []
+            // Processed events are most of a batch: one statement, bound in place.
+            let insertProcessed = try connection.statement("INSERT INTO processed_events (source, id, processed_at) VALUES (?, ?, ?)")
+            defer { insertProcessed.reset() }
             for change in batch.changes {
+                if case .processed(let source, let id, let time) = change {
+                    insertProcessed.reset()
+                    try insertProcessed.bind(text: source, at: 1)
+                    try insertProcessed.bind(text: id, at: 2)
+                    try insertProcessed.bind(integer: time.milliseconds, at: 3)
+                    while try insertProcessed.step() {}
+                    continue
+                }
                 try Self.apply(change, to: connection)
                 if case .side(let flow, _, _) = change { flows.insert(flow) }
             }

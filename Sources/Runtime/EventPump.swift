@@ -59,7 +59,7 @@ public struct EventPump {
             engine.waitForRoom()
             guard let session else { continue }
             sinceCommit += 1
-            // Reading the clock per line costs more than the rest of an unlistened line.
+            // The clock is read once per 256 lines, to keep it off the per-line path.
             if sinceCommit >= policy.events || (sinceCommit & 255 == 0 && DispatchTime.now().uptimeNanoseconds - lastCommit >= intervalNanos) {
                 guard reader.isAtLineBoundary else { continue }
                 try session.checkpoint(engine: engine, offset: reader.offset, line: Int64(reader.lineNumber))

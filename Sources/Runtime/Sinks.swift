@@ -215,6 +215,15 @@ public struct RunOutputs: Sendable {
         log.flush()
         deadLetter?.flush()
     }
+
+    /// Writes that failed (a full disk, a closed pipe), one message per output, for the exit
+    /// status: lines that could not be written are reported, not silently lost.
+    public var writeFailures: [String] {
+        [events, runs, deadLetter].compactMap { sink in
+            guard let file = sink as? FileLineSink, let failure = file.writeFailure else { return nil }
+            return "cannot write `\(file.path ?? "standard output")`: \(failure)"
+        }
+    }
 }
 
 /// Counts lines and drops them (benchmarks).

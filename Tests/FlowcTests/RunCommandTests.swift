@@ -30,6 +30,13 @@ import Testing
         #expect(emitted.allSatisfy { $0["specversion"] as? String == "1.0" && ($0["source"] as? String ?? "").hasPrefix("flowc/") && $0["flowcrunid"] is String })
     }
 
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
+    func outputThatCannotBeWrittenIsAnErrorNotASilentLoss() throws {
+        let result = try FlowcProcess.run(["run", "flows/", "--events", "flows/samples/events.ndjson", "--dry-run", "--out", "/dev/full"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("error: cannot write `/dev/full`"), "\(result.stderr)")
+    }
+
     @Test func webhooksGoToTheEnvironmentsURLs() throws {
         // Ports with nothing listening: http fails with http.connect, runs fail, nothing crashes.
         let env = ["SALES_WEBHOOK": "http://127.0.0.1:9/", "OPS_WEBHOOK": "http://127.0.0.1:9/", "AUDIT_URL": "http://127.0.0.1:9/",

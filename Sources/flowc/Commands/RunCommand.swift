@@ -16,7 +16,7 @@ struct Run: ParsableCommand {
             Rejected lines are reported on stderr and copied to --dead-letter. Counts are \
             printed to stderr at exit; SIGINT or SIGTERM finish the current event and exit 0.
             Exit codes: 0 all input processed, 1 some input rejected or a flow failed to load, \
-            2 usage or I/O failure.
+            2 usage or I/O failure (an output that cannot be written, a refused state file).
             """
     )
 
@@ -121,6 +121,9 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         if !options.quiet { Terminal.printError(redactor.redact(counts.summary)) }
+        let failures = outputs.writeFailures
+        for failure in failures { Terminal.printError("error: \(failure)") }
+        if !failures.isEmpty { throw ExitCode(2) }
         if counts.rejected > 0 { throw ExitCode(1) }
     }
 

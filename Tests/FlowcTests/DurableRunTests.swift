@@ -86,32 +86,40 @@ import Testing
         let (text, crossings) = Self.stream(count: 20_000, seed: 7)
         try text.write(toFile: workspace.events, atomically: true, encoding: .utf8)
 
-        // The reference: one uninterrupted run (with its own state file), timed to spread the kills.
+        // The reference: one uninterrupted run, with its own state file.
         let reference = workspace.folder.appendingPathComponent("reference.ndjson").path
-        let started = Date()
         let clean = try FlowcProcess.run(["run", workspace.flows, "--events", workspace.events, "--out", reference, "--state", workspace.folder.appendingPathComponent("reference.db").path, "--checkpoint-events", "50"])
-        let cleanMicroseconds = UInt64(max(0.05, Date().timeIntervalSince(started)) * 1e6)
         #expect(clean.status == 0, "\(clean.stderr)")
         let expected = workspace.read(reference)
         #expect(expected.split(separator: "\n").count == crossings)
+        let expectedBytes = UInt64(expected.utf8.count)
 
         let runs = workspace.folder.appendingPathComponent("runs.ndjson").path
         var generator = SeededGenerator(seed: UInt64(Date().timeIntervalSince1970))
         var kills = 0
         var finished = false
-        // Bounded: at most 40 attempts, each killed at a random moment within a third of the time
-        // a whole run takes; every attempt resumes where the last commit left off, so later ones finish.
-        for _ in 0..<40 {
+        // Each attempt is killed once its output has grown by a random share (up to a third) of
+        // what is left: the kills land inside the work whatever the machine's speed, sometimes
+        // right at start-up, sometimes between writing the last lines and committing them.
+        // Bounded: at most 60 attempts, then one run to finish.
+        for _ in 0..<60 {
             let process = Process()
             process.executableURL = FlowcProcess.executable
             process.arguments = ["run", workspace.flows, "--events", workspace.events, "--out", workspace.out, "--runs", runs, "--state", workspace.state, "--checkpoint-events", "50", "--quiet"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
+            let startSize = Self.size(of: workspace.out)
             try process.run()
-            usleep(UInt32(generator.next() % (cleanMicroseconds / 3)))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                kills += 1
+            if startSize < expectedBytes {
+                let target = startSize + generator.next() % ((expectedBytes - startSize) / 3 + 1)
+                let deadline = Date().addingTimeInterval(30)
+                while process.isRunning && Self.size(of: workspace.out) < target && Date() < deadline {
+                    usleep(1_000)
+                }
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
             }
             process.waitUntilExit()
             if process.terminationReason == .exit {
@@ -244,6 +252,12 @@ import Testing
         let changed = try workspace.run()
         #expect(changed.status == 0)
         #expect(changed.stderr.contains("dropped the threshold state of flow `crossings` for `S`: its trigger changed"), "\(changed.stderr)")
+    }
+}
+
+extension DurableRunTests {
+    static func size(of path: String) -> UInt64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
 }
 

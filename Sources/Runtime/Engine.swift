@@ -435,9 +435,7 @@ public final class Engine {
 
     /// Deterministic: the same flow and event always get the same id.
     static func runID(flow: String, event: InputEvent) -> String {
-        let hash = InMemoryEventWindow.hash(source: flow + "\u{0}" + event.source, id: event.id)
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        InMemoryEventWindow.hexHash(source: flow + "\u{0}" + event.source, id: event.id)
     }
 
     /// Blocks until fewer than `maxPendingRuns` runs are pending (call from a plain thread).

@@ -87,6 +87,12 @@ public final class InMemoryEventWindow: ProcessedEventWindow {
         return true
     }
 
+    /// `hash(source:id:)` as 16 lower-case hex digits: run ids and trigger fingerprints.
+    static func hexHash(source: String, id: String) -> String {
+        let hex = String(hash(source: source, id: id), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     /// FNV-1a over `source`, a separator and `id`: stable across runs, unlike `Hasher`.
     static func hash(source: String, id: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import Graph
 import State
@@ -98,37 +99,44 @@ public final class DurableSession {
     }
 
     /// Identifies a trigger by what decides its firing, not by where it is written: moving a
-    /// flow or adding comments keeps its state, changing a threshold or filter drops it.
+    /// flow or adding comments keeps its state, changing a threshold or filter drops it. The
+    /// fields go through the JSON writer, so no two different triggers read the same.
     static func fingerprint(of trigger: GraphTrigger) -> String {
-        var text = "\(trigger.kind.rawValue)|\(trigger.catalogName)|\(trigger.eventTypes.joined(separator: ","))"
-        for parameter in trigger.parameters {
-            text += "|\(parameter.name):\(parameter.type)=\(canonical(parameter.value))"
+        func source(_ expression: GraphExpression?) -> JSONValue {
+            expression.map { .string($0.source) } ?? .null
         }
-        text += "|\(trigger.filter?.source ?? "")|\(trigger.key?.source ?? "")|\(trigger.value?.source ?? "")"
-        text += "|\(trigger.threshold.map { "\($0)" } ?? "")|\(trigger.direction ?? "")"
-        let hash = InMemoryEventWindow.hash(source: text, id: "")
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        let identity = JSONValue.object([
+            ("kind", .string(trigger.kind.rawValue)),
+            ("catalog", .string(trigger.catalogName)),
+            ("events", .array(trigger.eventTypes.map(JSONValue.string))),
+            ("parameters", .array(trigger.parameters.map { .array([.string($0.name), .string($0.type), withoutSpans($0.value)]) })),
+            ("filter", source(trigger.filter)),
+            ("key", source(trigger.key)),
+            ("value", source(trigger.value)),
+            ("threshold", trigger.threshold.map(JSONValue.double) ?? .null),
+            ("direction", trigger.direction.map(JSONValue.string) ?? .null),
+        ])
+        return InMemoryEventWindow.hexHash(source: identity.serialized(), id: "")
     }
 
-    /// A value without the spans of its expressions.
-    private static func canonical(_ value: GraphValue) -> String {
+    /// A value as JSON without the spans of its expressions.
+    private static func withoutSpans(_ value: GraphValue) -> JSONValue {
         switch value {
-        case .null: return "null"
-        case .bool(let flag): return "\(flag)"
-        case .int(let number): return "\(number)"
-        case .double(let number): return "\(number)d"
-        case .string(let text): return "\"\(text)\""
-        case .expression(let expression): return "${{\(expression.source)}}"
+        case .null: return .null
+        case .bool(let flag): return .bool(flag)
+        case .int(let number): return .int(Int(truncatingIfNeeded: number))
+        case .double(let number): return .double(number)
+        case .string(let text): return .string(text)
+        case .expression(let expression): return .object([("expression", .string(expression.source))])
         case .template(let segments):
-            return "`" + segments.map { segment -> String in
+            return .object([("template", .array(segments.map { segment in
                 switch segment {
-                case .text(let text): return text
-                case .expression(let expression): return "${{\(expression.source)}}"
+                case .text(let text): return .string(text)
+                case .expression(let expression): return .object([("expression", .string(expression.source))])
                 }
-            }.joined() + "`"
-        case .list(let items): return "[" + items.map(canonical).joined(separator: ",") + "]"
-        case .map(let entries): return "{" + entries.map { "\($0.key):\(canonical($0.value))" }.joined(separator: ",") + "}"
+            }))])
+        case .list(let items): return .array(items.map(withoutSpans))
+        case .map(let entries): return .object(entries.map { ($0.key, withoutSpans($0.value)) })
         }
     }
 

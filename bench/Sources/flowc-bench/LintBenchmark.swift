@@ -58,6 +58,18 @@ enum LintBenchmark {
         }
     }
 
+    /// One serial lint of the 10× corpus, for a profiler.
+    static func profile(_ arguments: [String]) {
+        let count = option("--flows", in: arguments) ?? 20_000
+        let files = [SourceFile(path: "corpus.yaml", bytes: CorpusGenerator.corpus(flowCount: count))]
+        let typing = !arguments.contains("--structural")
+        let readOnly = arguments.contains("--read")
+        let start = Clock.cpu.now()
+        if readOnly { _ = files.map { YAMLReader.read($0) } } else { _ = lint(files, workers: 1, typing: typing) }
+        let seconds = Double(Clock.cpu.now() &- start) / 1e9
+        print(format(Double(files[0].bytes.count) / 1e6 / seconds), "MB/s")
+    }
+
     /// Reads and checks `files` as `flowc lint` does: files read on `workers` threads, then
     /// checked on `workers` threads.
     private static func lint(_ files: [SourceFile], workers: Int, typing: Bool) -> (flows: Int, diagnostics: Int) {

@@ -34,24 +34,13 @@ public enum FlowChecker {
         let index = CatalogIndex.of(catalog)
         let documents = streams.enumerated().flatMap { position, stream in
             stream.documents.compactMap { document -> (stream: Int, root: YAMLNode)? in
-                guard let root = document.root, !(root.scalar?.isNull ?? false) else { return nil }
+                guard let root = document.root, isFlowCandidate(root) else { return nil }
                 return (position, root)
             }
         }
         var decoded = ParallelWork.map(count: documents.count, workers: workers) { item in
             let (position, root) = documents[item]
-            var decoder = FlowDecoder(catalog: catalog, index: index, file: streams[position].file)
-            var outcome = DecodedDocument(flow: nil, scopeDiagnostics: [], decoderDiagnostics: [])
-            if var flow = decoder.decodeFlow(root) {
-                var scopes = ScopeChecker(flow: flow, index: index)
-                let scoped = scopes.run()
-                flow.expressions = scoped.expressions
-                flow.actionGraph = scoped.graph
-                outcome.scopeDiagnostics = scoped.diagnostics
-                outcome.flow = flow
-            }
-            outcome.decoderDiagnostics = decoder.diagnostics
-            return outcome
+            return decode(root, file: streams[position].file, catalog: catalog, index: index)
         }
         // The order of a serial check: per file, the reader's diagnostics, the scope checker's
         // per flow, then the decoder's per flow.
@@ -70,17 +59,38 @@ public enum FlowChecker {
             }
             for item in first..<next { diagnostics += decoded[item].decoderDiagnostics }
         }
-        diagnostics += duplicateNames(flows)
+        diagnostics += duplicateNames(flows.lazy.map(\.name))
         if typing {
             diagnostics = FlowTypingPass.apply(to: flows, diagnostics: diagnostics, files: streams.map(\.file), catalog: catalog, workers: workers)
         }
         return FlowCheckResult(flows: flows, diagnostics: sortedInSourceOrder(diagnostics))
     }
 
-    private struct DecodedDocument: Sendable {
+    struct DecodedDocument: Sendable {
         var flow: Flow?
         var scopeDiagnostics: [Diagnostic]
         var decoderDiagnostics: [Diagnostic]
+    }
+
+    /// The structural checks of one document: decoding, then scopes and `run_after`.
+    static func decode(_ root: YAMLNode, file: SourceFile, catalog: Catalog, index: CatalogIndex) -> DecodedDocument {
+        var decoder = FlowDecoder(catalog: catalog, index: index, file: file)
+        var outcome = DecodedDocument(flow: nil, scopeDiagnostics: [], decoderDiagnostics: [])
+        if var flow = decoder.decodeFlow(root) {
+            var scopes = ScopeChecker(flow: flow, index: index)
+            let scoped = scopes.run()
+            flow.expressions = scoped.expressions
+            flow.actionGraph = scoped.graph
+            outcome.scopeDiagnostics = scoped.diagnostics
+            outcome.flow = flow
+        }
+        outcome.decoderDiagnostics = decoder.diagnostics
+        return outcome
+    }
+
+    /// Whether a document's root is something to decode: a null document holds no flow.
+    static func isFlowCandidate(_ root: YAMLNode) -> Bool {
+        !(root.scalar?.isNull ?? false)
     }
 
     /// Checks the flows of one file held in memory; convenient for tests and editors.
@@ -88,11 +98,12 @@ public enum FlowChecker {
         check([stream], catalog: catalog, workers: workers)
     }
 
-    private static func duplicateNames(_ flows: [Flow]) -> [Diagnostic] {
+    /// Flow names must be unique across all files: each repeat is an error with a note at the
+    /// first. `names` are the flows' names in input order.
+    static func duplicateNames(_ names: some Sequence<Located<String>?>) -> [Diagnostic] {
         var first: [String: Located<String>] = [:]
         var result: [Diagnostic] = []
-        for flow in flows {
-            guard let name = flow.name else { continue }
+        for case let name? in names {
             if let earlier = first[name.value] {
                 result.append(Diagnostic(
                     .flowDuplicateName, .error, "duplicate flow name `\(name.value)`", at: name.span,

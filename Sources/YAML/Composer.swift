@@ -20,7 +20,9 @@ struct Composer {
     private let file: SourceFile
     private let limits: YAMLLimits
     private var marks: MarkConverter
-    private(set) var documents: [YAMLDocument] = []
+    /// The document completed by the last event, until ``takeDocument()`` hands it over:
+    /// documents go one at a time, so a reader need not hold a whole file's trees.
+    private var completed: YAMLDocument?
     private(set) var diagnostics: [Diagnostic] = []
     private(set) var documentCount = 0
 
@@ -206,8 +208,14 @@ struct Composer {
             end = rootNode?.span.end ?? documentStart
         }
         let span = SourceSpan(file: file.path, start: min(documentStart, rootNode?.span.start ?? documentStart), end: end)
-        documents.append(YAMLDocument(root: rootNode, span: span))
+        completed = YAMLDocument(root: rootNode, span: span)
         resetDocument()
+    }
+
+    /// The document that the last event completed, once.
+    mutating func takeDocument() -> YAMLDocument? {
+        defer { completed = nil }
+        return completed
     }
 
     // MARK: - Collections

@@ -20,10 +20,13 @@ struct MarkConverter {
 
     private let bytes: [UInt8]
     private let lineStarts: [Int]
-    /// Bytes before libyaml's input (a byte-order mark that was stripped).
+    /// Where libyaml's input starts in the file: after a byte-order mark, or at the start of
+    /// a section (see ``YAMLSection``).
     private let base: Int
+    /// The 0-based file line holding `base`; libyaml's line 0.
+    private let baseLine: Int
     private let strategy: Strategy
-    /// For `.lines`: whether each line is plain ASCII.
+    /// For `.lines`: whether each line from `baseLine` on is plain ASCII.
     private let lineIsASCII: [Bool]
 
     // The `.walk` cursor: a character index and where it is in the file.
@@ -37,11 +40,16 @@ struct MarkConverter {
     private var cursorColumn = 0
     private var cursorOffset = 0
 
-    init(file: SourceFile, base: Int, isASCII: Bool, hasIrregularLineBreaks: Bool) {
+    /// `input` is the part of the file libyaml reads: from `base` (0, 3 after a byte-order
+    /// mark, or a section's first line) to its end.
+    init(file: SourceFile, input: Range<Int>, isASCII: Bool, hasIrregularLineBreaks: Bool) {
         bytes = file.bytes
         lineStarts = file.lineStarts
-        self.base = base
-        if isASCII && base == 0 {
+        base = input.lowerBound
+        let origin = file.position(atOffset: base)
+        baseLine = origin.line - 1
+        let startsLine = lineStarts.indices.contains(baseLine) && lineStarts[baseLine] == base
+        if isASCII && startsLine {
             strategy = .ascii
             lineIsASCII = []
         } else if hasIrregularLineBreaks {
@@ -49,9 +57,8 @@ struct MarkConverter {
             lineIsASCII = []
         } else {
             strategy = .lines
-            lineIsASCII = Self.asciiLines(file.bytes, lineStarts: file.lineStarts)
+            lineIsASCII = Self.asciiLines(file.bytes, lineStarts: file.lineStarts, from: baseLine, upTo: input.upperBound)
         }
-        let origin = file.position(atOffset: base)
         offset = origin.offset
         line = origin.line - 1
         column = origin.column - 1
@@ -61,9 +68,9 @@ struct MarkConverter {
     mutating func position(of mark: Mark) -> SourcePosition {
         switch strategy {
         case .ascii:
-            return asciiPosition(ofOffset: min(max(mark.index, 0), bytes.count))
+            return asciiPosition(ofOffset: min(max(base + mark.index, 0), bytes.count))
         case .lines:
-            return linePosition(line: mark.line, column: mark.column)
+            return linePosition(line: baseLine + mark.line, isInputStart: mark.line == 0, column: mark.column)
         case .walk:
             if mark.index >= index {
                 walkForward(to: mark.index)
@@ -102,13 +109,13 @@ struct MarkConverter {
         return SourcePosition(offset: target, line: line + 1, column: target - lineStarts[line] + 1)
     }
 
-    private mutating func linePosition(line: Int, column: Int) -> SourcePosition {
-        guard line < lineStarts.count else { return asciiPosition(ofOffset: bytes.count) }
+    private mutating func linePosition(line: Int, isInputStart: Bool, column: Int) -> SourcePosition {
+        guard line < lineStarts.count, line - baseLine < lineIsASCII.count else { return asciiPosition(ofOffset: bytes.count) }
         // On the first line of a file with a byte-order mark, libyaml's columns start after
         // it, while the line table counts it as a character.
-        let lineStart = line == 0 ? base : lineStarts[line]
-        let shift = line == 0 && base > 0 ? 1 : 0
-        if lineIsASCII[line] {
+        let lineStart = isInputStart ? base : lineStarts[line]
+        let shift = isInputStart && base > lineStarts[line] ? 1 : 0
+        if lineIsASCII[line - baseLine] {
             let target = min(lineStart + column, bytes.count)
             return SourcePosition(offset: target, line: line + 1, column: target - lineStart + 1 + shift)
         }
@@ -130,16 +137,19 @@ struct MarkConverter {
         return SourcePosition(offset: target, line: line + 1, column: walked + 1 + shift)
     }
 
-    /// Marks the lines holding a byte above 0x7F; eight bytes are tested at a time and a line
-    /// is skipped once it is known to be non-ASCII.
-    private static func asciiLines(_ bytes: [UInt8], lineStarts: [Int]) -> [Bool] {
-        var result = [Bool](repeating: true, count: lineStarts.count)
+    /// Marks the lines from `firstLine` to the one holding `end` (included, for marks at the
+    /// end of the input) that hold a byte above 0x7F before `end`;
+    /// eight bytes are tested at a time and a line is skipped once it is known to be non-ASCII.
+    private static func asciiLines(_ bytes: [UInt8], lineStarts: [Int], from firstLine: Int, upTo end: Int) -> [Bool] {
+        let start = lineStarts.indices.contains(firstLine) ? lineStarts[firstLine] : bytes.count
+        let stop = min(max(end, start), bytes.count)
+        let lastLine = lineIndex(of: stop, in: lineStarts)
+        var result = [Bool](repeating: true, count: max(0, lastLine - firstLine + 1))
         bytes.withUnsafeBufferPointer { buffer in
             guard let raw = UnsafeRawPointer(buffer.baseAddress) else { return }
-            let count = buffer.count
-            var position = 0
-            while position < count {
-                if position + 8 <= count,
+            var position = start
+            while position < stop {
+                if position + 8 <= stop,
                    raw.loadUnaligned(fromByteOffset: position, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                     position += 8
                     continue
@@ -149,8 +159,8 @@ struct MarkConverter {
                     continue
                 }
                 let line = lineIndex(of: position, in: lineStarts)
-                result[line] = false
-                position = line + 1 < lineStarts.count ? lineStarts[line + 1] : count
+                if result.indices.contains(line - firstLine) { result[line - firstLine] = false }
+                position = line + 1 < lineStarts.count ? lineStarts[line + 1] : stop
             }
         }
         return result

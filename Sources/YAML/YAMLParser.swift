@@ -204,11 +204,18 @@ final class LibYAMLEventParser {
     }
 }
 
-/// Runs `body` with a parser over `bytes[range]`; the bytes stay pinned for the parser's life,
-/// which must not escape `body`.
+/// Runs `body` with a parser over `bytes[start...]`; the bytes stay pinned for the parser's
+/// life, which must not escape `body`.
 func withEventParser<Result>(_ bytes: [UInt8], from start: Int, _ body: (LibYAMLEventParser) -> Result) -> Result {
+    withEventParser(bytes, in: start..<bytes.count, body)
+}
+
+/// Runs `body` with a parser over `bytes[range]` (clamped to the bytes).
+func withEventParser<Result>(_ bytes: [UInt8], in range: Range<Int>, _ body: (LibYAMLEventParser) -> Result) -> Result {
     bytes.withUnsafeBufferPointer { buffer in
-        let input = UnsafeBufferPointer(rebasing: buffer[min(start, buffer.count)...])
+        let lower = min(max(range.lowerBound, 0), buffer.count)
+        let upper = min(max(range.upperBound, lower), buffer.count)
+        let input = UnsafeBufferPointer(rebasing: buffer[lower..<upper])
         guard let base = input.baseAddress, !input.isEmpty else {
             // libyaml wants a valid pointer even for no input.
             var sentinel: UInt8 = 0

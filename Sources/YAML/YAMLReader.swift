@@ -1,4 +1,9 @@
 import Diagnostics
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a flow file into YAML trees: checks the bytes, drives libyaml's event parser and
 /// composes a ``YAMLNode`` tree with spans for each document of the stream.
@@ -21,40 +26,156 @@ import Diagnostics
 /// reading goes on with the next one. Empty documents (a stray `---`) are left out too.
 public enum YAMLReader {
     public static func read(_ file: SourceFile, limits: YAMLLimits = YAMLLimits()) -> YAMLStream {
+        var documents: [YAMLDocument] = []
+        let diagnostics = read(file, limits: limits) { documents.append($0) }
+        return YAMLStream(file: file, documents: documents, diagnostics: diagnostics)
+    }
+
+    /// Reads `file` as ``read(_:limits:)`` does, but hands each document with a root to
+    /// `body` as soon as it is composed and keeps none: a linter holds one document's tree at
+    /// a time, whatever the file's size. Returns the diagnostics of reading.
+    public static func read(_ file: SourceFile, limits: YAMLLimits = YAMLLimits(), eachDocument body: (YAMLDocument) -> Void) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         guard case .accepted(let input) = InputScreen.screen(file, into: &diagnostics) else {
-            return YAMLStream(file: file, documents: [], diagnostics: diagnostics)
+            return diagnostics
         }
         let marks = MarkConverter(
             file: file,
-            base: input.base,
+            input: input.base..<file.bytes.count,
             isASCII: input.isASCII,
             hasIrregularLineBreaks: input.hasIrregularLineBreaks
         )
+        let pass = compose(file, range: input.base..<file.bytes.count, marks: marks, limits: limits, eachDocument: body)
+        diagnostics += pass.diagnostics
+        if let failure = pass.failure {
+            var translator = SyntaxErrorTranslator(file: file, marks: marks)
+            diagnostics.append(translator.diagnostic(for: failure))
+        }
+        if pass.documentsWithRoot == 0, !diagnostics.contains(where: { $0.severity == .error }) {
+            diagnostics.append(emptyFileDiagnostic(file, base: input.base, documentCount: pass.documentCount))
+        }
+        return diagnostics
+    }
+
+    /// What one run of libyaml and the composer over a range of a file gave.
+    private struct ComposePass {
+        var diagnostics: [Diagnostic]
+        var failure: ParserFailure?
+        var documentCount: Int
+        var documentsWithRoot: Int
+    }
+
+    private static func compose(
+        _ file: SourceFile, range: Range<Int>, marks: MarkConverter, limits: YAMLLimits,
+        eachDocument body: (YAMLDocument) -> Void
+    ) -> ComposePass {
         var composer = Composer(file: file, limits: limits, marks: marks)
         var failure: ParserFailure?
-        withEventParser(file.bytes, from: input.base) { parser in
+        var delivered = 0
+        withEventParser(file.bytes, in: range) { parser in
             reading: while true {
                 switch parser.next() {
                 case .event(let event):
                     if case .streamEnd = event.kind { break reading }
-                    if case .stop = composer.consume(event) { break reading }
+                    let step = composer.consume(event)
+                    if let document = composer.takeDocument(), document.root != nil {
+                        delivered += 1
+                        body(document)
+                    }
+                    if case .stop = step { break reading }
                 case .failure(let reported):
                     failure = reported
                     break reading
                 }
             }
         }
-        diagnostics.append(contentsOf: composer.diagnostics)
-        if let failure {
-            var translator = SyntaxErrorTranslator(file: file, marks: marks)
-            diagnostics.append(translator.diagnostic(for: failure))
+        return ComposePass(diagnostics: composer.diagnostics, failure: failure, documentCount: composer.documentCount, documentsWithRoot: delivered)
+    }
+
+    /// Cuts a large file into sections of whole documents that libyaml can read on their own,
+    /// so that several threads can read one file. Nil when the file is small or is better
+    /// read in one piece.
+    ///
+    /// A section starts at a line that opens with `---` and a blank or the line's end: libyaml
+    /// reads such a line as a document start wherever it stands (inside a scalar or an open
+    /// flow collection it is a syntax error), and documents share nothing, neither anchors
+    /// nor tags. Files whose bytes need a diagnostic, files with `%` directives (which belong
+    /// to the document after them) and files with line breaks other than LF and CR LF are
+    /// never cut. See ``read(_:of:limits:eachDocument:)`` for what happens on a syntax error.
+    public static func sections(of file: SourceFile, targetSize: Int) -> [YAMLSection]? {
+        let bytes = file.bytes
+        guard targetSize > 0, bytes.count >= 2 * targetSize else { return nil }
+        var screenDiagnostics: [Diagnostic] = []
+        guard case .accepted(let input) = InputScreen.screen(file, into: &screenDiagnostics),
+              screenDiagnostics.isEmpty, input.base == 0, !input.hasIrregularLineBreaks,
+              !hasDirective(bytes)
+        else { return nil }
+        var starts = [0]
+        var next = targetSize
+        while next < bytes.count, let start = documentStartLine(in: bytes, from: next) {
+            starts.append(start)
+            next = start + targetSize
         }
-        let documents = composer.documents.filter { $0.root != nil }
-        if documents.isEmpty, !diagnostics.contains(where: { $0.severity == .error }) {
-            diagnostics.append(emptyFileDiagnostic(file, base: input.base, documentCount: composer.documentCount))
+        guard starts.count > 1 else { return nil }
+        return starts.indices.map { position in
+            let end = position + 1 < starts.count ? starts[position + 1] : bytes.count
+            return YAMLSection(range: starts[position]..<end, isASCII: input.isASCII)
         }
-        return YAMLStream(file: file, documents: documents, diagnostics: diagnostics)
+    }
+
+    /// Reads one section of `file` (see ``sections(of:targetSize:)``), handing each document
+    /// with a root to `body`. Returns false when the section needs a diagnostic of any kind
+    /// (a syntax error, a duplicate key, only empty documents): such a file is read whole
+    /// with ``read(_:limits:eachDocument:)`` instead, so its diagnostics are exactly those of
+    /// a reading in one piece, and what `body` got from its sections is to be dropped.
+    public static func read(_ section: YAMLSection, of file: SourceFile, limits: YAMLLimits = YAMLLimits(), eachDocument body: (YAMLDocument) -> Void) -> Bool {
+        let marks = MarkConverter(file: file, input: section.range, isASCII: section.isASCII, hasIrregularLineBreaks: false)
+        let pass = compose(file, range: section.range, marks: marks, limits: limits, eachDocument: body)
+        return pass.failure == nil && pass.diagnostics.isEmpty && pass.documentsWithRoot > 0
+    }
+
+    /// The start of the first line at or after `offset` that opens with `---` and a blank,
+    /// a line break or the end of the file.
+    private static func documentStartLine(in bytes: [UInt8], from offset: Int) -> Int? {
+        let dash = UInt8(ascii: "-")
+        var position = max(offset, 1)
+        let count = bytes.count
+        while position + 3 <= count {
+            guard bytes[position - 1] == UInt8(ascii: "\n"), bytes[position] == dash,
+                  bytes[position + 1] == dash, bytes[position + 2] == dash
+            else {
+                position += 1
+                continue
+            }
+            let after = position + 3
+            if after == count { return position }
+            switch bytes[after] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): return position
+            default: position += 1
+            }
+        }
+        return nil
+    }
+
+    /// Whether a line opens with `%`, a directive such as `%YAML 1.1`.
+    private static func hasDirective(_ bytes: [UInt8]) -> Bool {
+        if bytes.first == UInt8(ascii: "%") { return true }
+        var position = 1
+        while let found = firstIndex(of: UInt8(ascii: "%"), in: bytes, from: position) {
+            if bytes[found - 1] == UInt8(ascii: "\n") { return true }
+            position = found + 1
+        }
+        return false
+    }
+
+    private static func firstIndex(of byte: UInt8, in bytes: [UInt8], from start: Int) -> Int? {
+        guard start < bytes.count else { return nil }
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress,
+                  let found = memchr(base + start, Int32(byte), buffer.count - start)
+            else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// Drives libyaml's parser over `bytes` and counts its events, building nothing: the
@@ -75,4 +196,12 @@ public enum YAMLReader {
             notes: [Note("a flow file holds one or more YAML documents, each a mapping with a `flow:` key")]
         )
     }
+}
+
+/// A part of a file made of whole documents, which libyaml reads on its own (see
+/// ``YAMLReader/sections(of:targetSize:)``).
+public struct YAMLSection: Sendable {
+    /// Byte offsets in the file; a section starts at the start of a line.
+    public let range: Range<Int>
+    let isASCII: Bool
 }

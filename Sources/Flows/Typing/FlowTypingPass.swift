@@ -45,14 +45,19 @@ struct ErrorLocations {
 
     /// Whether an error starts inside the flow's document (both ends included).
     func lieInside(_ flow: Flow) -> Bool {
-        guard let starts = offsets[flow.file] else { return false }
+        lieInside(flow.span, of: flow.file)
+    }
+
+    /// Whether an error starts inside `span` of `file` (both ends included).
+    func lieInside(_ span: SourceSpan, of file: String) -> Bool {
+        guard let starts = offsets[file] else { return false }
         var low = 0
         var high = starts.count
         while low < high {
             let mid = (low + high) / 2
-            if starts[mid] < flow.span.start.offset { low = mid + 1 } else { high = mid }
+            if starts[mid] < span.start.offset { low = mid + 1 } else { high = mid }
         }
-        return low < starts.count && starts[low] <= flow.span.end.offset
+        return low < starts.count && starts[low] <= span.end.offset
     }
 }
 
@@ -111,7 +116,7 @@ public struct Suppressions: Sendable {
 }
 
 /// A ``TypingMemo`` for each worker thread of a typing pass.
-private final class MemoPerWorker: @unchecked Sendable {
+final class MemoPerWorker: @unchecked Sendable {
     private let lock = NSLock()
     private var memos: [Int: TypingMemo] = [:]
 

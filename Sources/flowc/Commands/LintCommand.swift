@@ -21,10 +21,59 @@ struct Lint: ParsableCommand {
     @OptionGroup var options: DiagnosticOptions
 
     func run() throws {
-        let outcome = try LintOutcome.lintForCommand(paths: paths)
+        let report = try LintReport.lintForCommand(paths: paths)
         DiagnosticReporter(options: options, toStandardOutput: true)
-            .report(outcome.diagnostics, summary: outcome.summary, sources: outcome.sources)
-        throw ExitCode(outcome.exitCode)
+            .report(report.diagnostics, summary: report.summary, sources: report.sources)
+        throw ExitCode(report.exitCode)
+    }
+}
+
+/// What `flowc lint` reports. Unlike ``LintOutcome`` it keeps no flows: ``FlowLinter`` checks
+/// each document as it is read and lets it go, which is what keeps lint fast and its memory
+/// flat on large inputs.
+struct LintReport {
+    var diagnostics: [Diagnostic]
+    var sources: SourceFiles
+    var summary: DiagnosticSummary
+    /// Files that could not be read: an I/O failure, exit code 2.
+    var unreadableFiles: Int
+
+    var exitCode: Int32 {
+        if unreadableFiles > 0 { return 2 }
+        return summary.errors > 0 ? 1 : 0
+    }
+
+    /// A path that does not exist is a usage error, exit 2.
+    static func lintForCommand(paths: [String]) throws -> LintReport {
+        do {
+            return try lint(paths: paths)
+        } catch let error as InputFiles.MissingPath {
+            Terminal.printError("error: \(error.description)")
+            throw ExitCode(2)
+        }
+    }
+
+    static func lint(paths: [String]) throws -> LintReport {
+        let paths = try InputFiles.flowFiles(in: paths)
+        var sources = SourceFiles()
+        var files: [SourceFile] = []
+        var diagnostics: [Diagnostic] = []
+        var unreadable = 0
+        for read in LintOutcome.readInParallel(paths, { $0 }) {
+            switch read {
+            case .read(let file):
+                sources.add(file)
+                files.append(file)
+            case .unreadable(let diagnostic):
+                unreadable += 1
+                diagnostics.append(diagnostic)
+            }
+        }
+        let linted = FlowLinter.lint(files, catalog: .standard)
+        diagnostics += linted.diagnostics
+        diagnostics.sort(by: Diagnostic.sourceOrder)
+        let summary = DiagnosticSummary(files: paths.count, flows: linted.flowCount, diagnostics: diagnostics)
+        return LintReport(diagnostics: diagnostics, sources: sources, summary: summary, unreadableFiles: unreadable)
     }
 }
 
@@ -58,7 +107,7 @@ struct LintOutcome {
         var streams: [YAMLStream] = []
         var diagnostics: [Diagnostic] = []
         var unreadable = 0
-        for read in readInParallel(files) {
+        for read in readInParallel(files, { YAMLReader.read($0) }) {
             switch read {
             case .read(let stream):
                 sources.add(stream.file)
@@ -76,16 +125,22 @@ struct LintOutcome {
         return LintOutcome(diagnostics: diagnostics, sources: sources, summary: summary, checked: checked, unreadableFiles: unreadable)
     }
 
-    private enum FileRead: Sendable {
-        case read(YAMLStream)
+    enum FileRead<Content: Sendable>: Sendable {
+        case read(Content)
         case unreadable(Diagnostic)
     }
 
-    /// Reads and parses the files on all cores: each file is independent until the checker
-    /// compares flows across files. Results keep the order of `files`, so output is the same
-    /// whatever the scheduling.
-    private static func readInParallel(_ files: [String]) -> [FileRead] {
-        let results = ReadResults(count: files.count)
+    /// Reads the files, and makes `content` of each, on all cores: each file is independent
+    /// until the checker compares flows across files. Results keep the order of `files`, so
+    /// output is the same whatever the scheduling.
+    static func readInParallel<Content: Sendable>(_ files: [String], _ content: @escaping @Sendable (SourceFile) -> Content) -> [FileRead<Content>] {
+        let readOne = { @Sendable (path: String) -> FileRead<Content> in
+            switch InputFiles.read(path) {
+            case .read(let file): return .read(content(file))
+            case .unreadable(let diagnostic): return .unreadable(diagnostic)
+            }
+        }
+        let results = ReadResults<FileRead<Content>>(count: files.count)
         let workers = min(files.count, ProcessInfo.processInfo.activeProcessorCount)
         guard workers > 1 else {
             return files.map(readOne)
@@ -99,16 +154,9 @@ struct LintOutcome {
         return results.collected()
     }
 
-    private static func readOne(_ path: String) -> FileRead {
-        switch InputFiles.read(path) {
-        case .read(let file): return .read(YAMLReader.read(file))
-        case .unreadable(let diagnostic): return .unreadable(diagnostic)
-        }
-    }
-
-    private final class ReadResults: @unchecked Sendable {
+    private final class ReadResults<Result>: @unchecked Sendable {
         private let lock = NSLock()
-        private var slots: [FileRead?]
+        private var slots: [Result?]
         private var next = 0
 
         init(count: Int) { slots = Array(repeating: nil, count: count) }
@@ -121,14 +169,14 @@ struct LintOutcome {
             return next - 1
         }
 
-        func store(_ read: FileRead, at index: Int) {
+        func store(_ read: Result, at index: Int) {
             lock.lock()
             defer { lock.unlock() }
             slots[index] = read
         }
 
         /// Every slot is filled once `concurrentPerform` has returned.
-        func collected() -> [FileRead] {
+        func collected() -> [Result] {
             lock.lock()
             defer { lock.unlock() }
             return slots.compactMap { $0 }

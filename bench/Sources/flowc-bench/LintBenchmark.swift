@@ -37,7 +37,9 @@ enum LintBenchmark {
                 let megabytes = Double(bytes) / 1_000_000
                 var events = 0
                 let raw = best(of: repeats, clock: clock) { events = files.reduce(0) { $0 + YAMLReader.rawEventCount($1.bytes) } }
-                let read = best(of: repeats, clock: clock) { _ = files.map { YAMLReader.read($0) } }
+                let read = best(of: repeats, clock: clock) {
+                    for file in files { _ = YAMLReader.read(file) { _ in } }
+                }
                 let structural = best(of: repeats, clock: clock) { _ = lint(files, workers: 1, typing: false) }
                 var result = (flows: 0, diagnostics: 0)
                 let serial = best(of: repeats, clock: clock) { result = lint(files, workers: 1, typing: true) }
@@ -65,47 +67,20 @@ enum LintBenchmark {
         let typing = !arguments.contains("--structural")
         let readOnly = arguments.contains("--read")
         let start = Clock.cpu.now()
-        if readOnly { _ = files.map { YAMLReader.read($0) } } else { _ = lint(files, workers: 1, typing: typing) }
+        if readOnly { for file in files { _ = YAMLReader.read(file) { _ in } } } else { _ = lint(files, workers: 1, typing: typing) }
         let seconds = Double(Clock.cpu.now() &- start) / 1e9
         print(format(Double(files[0].bytes.count) / 1e6 / seconds), "MB/s")
     }
 
-    /// Reads and checks `files` as `flowc lint` does: files read on `workers` threads, then
-    /// checked on `workers` threads.
+    /// Lints `files` as `flowc lint` does (``FlowLinter``), on `workers` threads; with
+    /// `typing: false`, reads and checks the structure only (``FlowChecker``), for that phase's cost.
     private static func lint(_ files: [SourceFile], workers: Int, typing: Bool) -> (flows: Int, diagnostics: Int) {
-        let streams: [YAMLStream]
-        if workers > 1, files.count > 1 {
-            let slots = StreamSlots(count: files.count)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for index in stride(from: worker, to: files.count, by: workers) {
-                    slots.store(YAMLReader.read(files[index]), at: index)
-                }
-            }
-            streams = slots.collected()
-        } else {
-            streams = files.map { YAMLReader.read($0) }
+        guard typing else {
+            let result = FlowChecker.check(files.map { YAMLReader.read($0) }, catalog: .standard, workers: workers, typing: false)
+            return (result.flows.count, result.diagnostics.count)
         }
-        let result = FlowChecker.check(streams, catalog: .standard, workers: workers, typing: typing)
-        return (result.flows.count, result.diagnostics.count)
-    }
-
-    private final class StreamSlots: @unchecked Sendable {
-        private let lock = NSLock()
-        private var slots: [YAMLStream?]
-
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-        func store(_ stream: YAMLStream, at index: Int) {
-            lock.lock()
-            defer { lock.unlock() }
-            slots[index] = stream
-        }
-
-        func collected() -> [YAMLStream] {
-            lock.lock()
-            defer { lock.unlock() }
-            return slots.compactMap { $0 }
-        }
+        let result = FlowLinter.lint(files, catalog: .standard, workers: workers)
+        return (result.flowCount, result.diagnostics.count)
     }
 
     private static func option(_ name: String, in arguments: [String]) -> Int? {

@@ -101,4 +101,19 @@ import YAML
         let text = Self.concatenated()
         Self.expectSameAsChecker([SourceFile(path: "one.yaml", text: text), SourceFile(path: "two.yaml", text: text)])
     }
+
+    /// Cut anywhere (inside a document, a scalar, a UTF-8 sequence), a file still gives the
+    /// checker's diagnostics: the sections before the cut are clean, the last one is not.
+    @Test func prefixesOfALargeFile() {
+        let bytes = Array(Self.concatenated(extra: ["flow: ünï\ntrigger: {type: refresh.completed}\n"]).utf8)
+        // Spread over the file, off any regular boundary.
+        let cuts = (0..<24).map { step in min(bytes.count, bytes.count * step / 24 + step * 37) }
+        for cut in cuts {
+            let file = SourceFile(path: "prefix.yaml", bytes: Array(bytes[0..<cut]))
+            let expected = Self.checked([file])
+            let linted = FlowLinter.lint([file], workers: 2, minimumSectionSize: 1)
+            #expect(linted.diagnostics == expected.diagnostics, "cut at \(cut)")
+            #expect(linted.flowCount == expected.flowCount, "cut at \(cut)")
+        }
+    }
 }

@@ -5,11 +5,13 @@ import Foundation
 /// The names an expression of a flow can read (SPEC 4.3), as a CEL environment: `event`,
 /// `trigger`, `vars`, `actions`, `env`, `secrets`, `now`, `flow`, then loop variables.
 ///
-/// The record types are built once per flow and shared by every narrower scope made from it
-/// (``visible(vars:actions:)``, ``adding(loopVariables:)``), so a value built with
-/// ``eventRecordType`` or ``actionTypes`` takes CEL's fast path for field access in any
-/// program compiled in any of these scopes. Slots are the same in all of them too: the eight
-/// flow names come first in a fixed order (``Slots``), loop variables after.
+/// The record types come from the catalog's shared records (``ScopeRecords``) and are the
+/// same objects in every narrower scope made from this one (``visible(vars:actions:)``,
+/// ``adding(loopVariables:)``), so a value built with ``eventRecordType`` or ``actionTypes``
+/// takes CEL's fast path for field access in any program compiled in any of these scopes.
+/// Scopes that declare the same records share one environment, even across flows. Slots are
+/// the same in all of them too: the eight flow names come first in a fixed order (``Slots``),
+/// loop variables after.
 public struct FlowScope: Sendable {
     /// The environment slot of each name.
     public struct Slots: Sendable, Hashable {
@@ -25,36 +27,71 @@ public struct FlowScope: Sendable {
         public let loopVariables: [String: Int]
     }
 
-    public let environment: CELEnvironment
-    public let slots: Slots
+    /// What every scope made from one flow's scope shares (``visible(vars:actions:)``,
+    /// ``adding(loopVariables:)``): a scope is then a few references, cheap to copy and keep.
+    private final class FlowRecords: Sendable {
+        let records: ScopeRecords
+        let trigger: ScopeRecords.TriggerRecords
+        var eventRecordType: CELRecordType { trigger.event }
+        var eventTypeName: String? { trigger.eventTypeName }
+        var triggerType: CELRecordType { trigger.trigger }
+        /// Every var and every action: what ``visible(vars:actions:)`` narrows from.
+        let allVarsType: CELRecordType
+        let allActionsType: CELRecordType
+        /// The records of each action id, first declaration first.
+        let actionRecords: [(id: String, records: ScopeRecords.ActionRecords)]
+
+        init(records: ScopeRecords, trigger: ScopeRecords.TriggerRecords, allVarsType: CELRecordType, allActionsType: CELRecordType, actionRecords: [(id: String, records: ScopeRecords.ActionRecords)]) {
+            self.records = records
+            self.trigger = trigger
+            self.allVarsType = allVarsType
+            self.allActionsType = allActionsType
+            self.actionRecords = actionRecords
+        }
+    }
+
+    private let flowRecords: FlowRecords
+    private let shared: ScopeEnvironment
+
+    public var environment: CELEnvironment { shared.environment }
+    public var slots: Slots { shared.slots }
     /// `event`: a record of the envelope and typed `data`; its `data` is `dyn` when the event
     /// type is unknown.
-    public let eventType: CELType
+    public var eventType: CELType { .record(flowRecords.eventRecordType) }
     /// The record of ``eventType``.
-    public let eventRecordType: CELRecordType
+    public var eventRecordType: CELRecordType { flowRecords.eventRecordType }
     /// The catalog event type typing `event.data`, nil when `data` is `dyn`.
-    public let eventTypeName: String?
+    public var eventTypeName: String? { flowRecords.eventTypeName }
     /// `trigger`: the parameters (not the expression ones) and the derived fields.
-    public let triggerType: CELRecordType
+    public var triggerType: CELRecordType { flowRecords.triggerType }
     /// `vars`: every declared var in order (narrower scopes see a prefix).
     public let varsType: CELRecordType
     /// `actions`: one field per action id, each of the record `actions.ID`.
     public let actionsType: CELRecordType
     /// `actions.ID` records: `{status: string, output?: ..., error?: {code, message}, attempts: int}`.
-    public let actionTypes: [String: CELRecordType]
-    /// `actions.ID.output` records of the actions whose type has an output.
-    public let outputTypes: [String: CELRecordType]
+    /// Built on each read: the typing pass never needs the table, so scopes do not keep one.
+    public var actionTypes: [String: CELRecordType] {
+        var table: [String: CELRecordType] = [:]
+        for action in flowRecords.actionRecords { table[action.id] = action.records.record }
+        return table
+    }
+    /// `actions.ID.output` records of the actions whose type has an output (built on each read).
+    public var outputTypes: [String: CELRecordType] {
+        var table: [String: CELRecordType] = [:]
+        for action in flowRecords.actionRecords {
+            if let output = action.records.output { table[action.id] = output }
+        }
+        return table
+    }
     /// The `{code: string, message: string}` record of `actions.ID.error`, shared by all actions.
-    public let errorType: CELRecordType
-    /// Every var and every action: what ``visible(vars:actions:)`` narrows from.
-    private let allVarsType: CELRecordType
-    private let allActionsType: CELRecordType
+    public var errorType: CELRecordType { flowRecords.records.errorType }
     /// `flow`: `{name: string}`.
-    public let flowType: CELRecordType
-    /// Where the shared record types come from.
-    private let records: ScopeRecords
+    public var flowType: CELRecordType { flowRecords.records.flowType }
     /// Loop variables declared here, in order.
     public let loopVariables: [(name: String, type: CELType)]
+
+    /// The environment itself, shared by equal scopes: what memos of checks are keyed by.
+    var sharedEnvironment: ScopeEnvironment { shared }
 
     /// Why a scope could not be built from plain inputs (an unknown trigger, a type that
     /// does not parse).
@@ -74,38 +111,42 @@ public struct FlowScope: Sendable {
     ///   - actions: action ids with their catalog types (`http`, `if`, ...), in document order.
     ///   - loopVariables: names bound by enclosing `foreach` actions with their element types.
     public init(catalog: Catalog = .standard, trigger: String, eventType: String? = nil, vars: [(name: String, type: CELType)], actions: [(id: String, type: String)], loopVariables: [(name: String, type: CELType)] = []) {
-        let index = CatalogIndex.of(catalog)
+        self.init(
+            index: CatalogIndex.of(catalog), catalog: catalog, trigger: trigger, eventType: eventType, vars: vars,
+            actions: actions.map { ActionIdentity(id: $0.id, type: $0.type) }, loopVariables: loopVariables)
+    }
+
+    /// An action id with its catalog type.
+    struct ActionIdentity: Hashable {
+        var id: String
+        var type: String
+    }
+
+    /// The scope of a flow, for callers that hold the catalog's index already.
+    init(index: CatalogIndex, catalog: Catalog, trigger: String, eventType: String?, vars: [(name: String, type: CELType)], actions: [ActionIdentity], loopVariables: [(name: String, type: CELType)] = []) {
         let records = index.records
         let catalogTrigger = index.triggers[trigger]?.trigger
         let typeName = eventType ?? catalogTrigger?.event
         let knownEvent = typeName.flatMap { index.eventsByType[$0] }
-        let shared = records.triggerRecords(trigger: catalogTrigger, event: knownEvent, catalog: catalog)
-        eventRecordType = shared.event
-        eventTypeName = shared.eventTypeName
-        self.eventType = .record(eventRecordType)
-        triggerType = shared.trigger
-        varsType = vars.isEmpty ? records.noVars : CELRecordType(name: "vars", fields: vars.map { ($0.name, $0.type, false) })
-        errorType = records.errorType
-        var actionTypes: [String: CELRecordType] = [:]
-        var outputTypes: [String: CELRecordType] = [:]
-        var actionFields: [(id: String, record: CELRecordType)] = []
-        actionFields.reserveCapacity(actions.count)
-        for (id, type) in actions where actionTypes[id] == nil {
-            let action = records.actionRecords(id: id, type: type, index: index)
-            actionTypes[id] = action.record
-            if let output = action.output { outputTypes[id] = output }
-            actionFields.append((id, action.record))
+        let triggerRecords = records.triggerRecords(trigger: catalogTrigger, event: knownEvent, catalog: catalog)
+        var actionRecords: [(id: String, records: ScopeRecords.ActionRecords)] = []
+        actionRecords.reserveCapacity(actions.count)
+        // Most flows have a handful of actions, for which a scan is cheaper than hashing each id.
+        var seen: Set<String> = actions.count > 16 ? Set(minimumCapacity: actions.count) : []
+        for action in actions {
+            if actions.count > 16 {
+                guard seen.insert(action.id).inserted else { continue }
+            } else if actionRecords.contains(where: { $0.id == action.id }) {
+                continue
+            }
+            actionRecords.append((action.id, records.actionRecords(id: action.id, type: action.type, index: index)))
         }
-        self.actionTypes = actionTypes
-        self.outputTypes = outputTypes
-        self.records = records
-        actionsType = records.actionsRecord(actionFields)
-        allVarsType = varsType
-        allActionsType = actionsType
-        flowType = records.flowType
-        self.loopVariables = loopVariables
-        (environment, slots) = Self.makeEnvironment(
-            event: self.eventType, trigger: triggerType, vars: varsType, actions: actionsType, flow: flowType, loopVariables: loopVariables)
+        let varsType = records.varsRecord(vars)
+        let actionsType = records.actionsRecord(actionRecords.map { ($0.id, $0.records.record) })
+        self.init(
+            flowRecords: FlowRecords(
+                records: records, trigger: triggerRecords, allVarsType: varsType, allActionsType: actionsType, actionRecords: actionRecords),
+            varsType: varsType, actionsType: actionsType, loopVariables: loopVariables)
     }
 
     /// The scope from plain inputs, types written as catalog type expressions (what a
@@ -123,39 +164,32 @@ public struct FlowScope: Sendable {
         self.init(catalog: catalog, trigger: trigger, eventType: eventType, vars: vars, actions: actions, loopVariables: loops)
     }
 
-    private init(copying scope: FlowScope, varsType: CELRecordType, actionsType: CELRecordType, loopVariables: [(name: String, type: CELType)]) {
-        records = scope.records
-        eventType = scope.eventType
-        eventRecordType = scope.eventRecordType
-        eventTypeName = scope.eventTypeName
-        triggerType = scope.triggerType
+    private init(flowRecords: FlowRecords, varsType: CELRecordType, actionsType: CELRecordType, loopVariables: [(name: String, type: CELType)]) {
+        self.flowRecords = flowRecords
         self.varsType = varsType
         self.actionsType = actionsType
-        allVarsType = scope.allVarsType
-        allActionsType = scope.allActionsType
-        actionTypes = scope.actionTypes
-        outputTypes = scope.outputTypes
-        errorType = scope.errorType
-        flowType = scope.flowType
         self.loopVariables = loopVariables
-        (environment, slots) = Self.makeEnvironment(
-            event: eventType, trigger: triggerType, vars: varsType, actions: actionsType, flow: flowType, loopVariables: loopVariables)
+        shared = flowRecords.records.environment(
+            event: flowRecords.eventRecordType, trigger: flowRecords.triggerType, vars: varsType, actions: actionsType,
+            loopVariables: loopVariables)
     }
 
     /// The same scope with more loop variables (an inner `foreach`); a name already bound is
     /// shadowed by the new one.
     public func adding(loopVariables more: [(name: String, type: CELType)]) -> FlowScope {
         let kept = loopVariables.filter { old in !more.contains { $0.name == old.name } }
-        return FlowScope(copying: self, varsType: varsType, actionsType: actionsType, loopVariables: kept + more)
+        return FlowScope(flowRecords: flowRecords, varsType: varsType, actionsType: actionsType, loopVariables: kept + more)
     }
 
     /// A narrower scope for checking: only the first `vars` vars (nil: all) and only the
     /// listed actions (nil: all), always chosen from the flow's complete lists. Field types
     /// stay the same objects.
     public func visible(vars count: Int? = nil, actions ids: [String]? = nil) -> FlowScope {
+        let allVarsType = flowRecords.allVarsType
+        let allActionsType = flowRecords.allActionsType
         var narrowedVars = allVarsType
         if let count, count < allVarsType.fields.count {
-            narrowedVars = CELRecordType(name: "vars", fields: allVarsType.fields.prefix(max(0, count)).map { ($0.name, $0.type, $0.optional) })
+            narrowedVars = flowRecords.records.varsRecord(allVarsType.fields.prefix(max(0, count)).map { ($0.name, $0.type) })
         }
         var narrowedActions = allActionsType
         if let ids {
@@ -168,11 +202,52 @@ public struct FlowScope: Sendable {
             }
             // All of them: the complete record serves, and nothing is built.
             if kept.count != allActionsType.fields.count {
-                narrowedActions = Self.actionsRecord(kept, records: records)
+                narrowedActions = Self.actionsRecord(kept, records: flowRecords.records)
             }
         }
-        if narrowedVars === varsType, narrowedActions === actionsType { return self }
-        return FlowScope(copying: self, varsType: narrowedVars, actionsType: narrowedActions, loopVariables: loopVariables)
+        return narrowed(vars: narrowedVars, actions: narrowedActions)
+    }
+
+    /// The scope seeing the actions at `positions` (ascending) of the flow's complete
+    /// `actions` record, and all vars: what the typing pass asks for each action.
+    func visible(actionPositions positions: [Int]) -> FlowScope {
+        let allActionsType = flowRecords.allActionsType
+        var narrowedActions = allActionsType
+        if positions.count != allActionsType.fields.count {
+            narrowedActions = Self.actionsRecord(positions.map { allActionsType.fields[$0] }, records: flowRecords.records)
+        }
+        return narrowed(vars: flowRecords.allVarsType, actions: narrowedActions)
+    }
+
+    /// The flow's complete `actions` record, which ``visible(actionPositions:)`` positions index.
+    var allActionsType: CELRecordType { flowRecords.allActionsType }
+
+    private func narrowed(vars: CELRecordType, actions: CELRecordType) -> FlowScope {
+        if vars === varsType, actions === actionsType { return self }
+        return FlowScope(flowRecords: flowRecords, varsType: vars, actionsType: actions, loopVariables: loopVariables)
+    }
+
+    /// What identifies the records this scope was made from: scopes made from equal parts
+    /// by one memo share them, so the typing pass keys narrower scopes by it.
+    var recordsIdentity: ObjectIdentifier { ObjectIdentifier(flowRecords) }
+
+    /// The object ``recordsIdentity`` identifies, for memos that must keep it alive.
+    var recordsAnchor: AnyObject { flowRecords }
+
+    /// The shared records ``replacing(varsType:keepingActions:)`` takes.
+    var scopeRecords: ScopeRecords { flowRecords.records }
+
+    /// The same trigger and event with the vars of `varsType` (from ``ScopeRecords/varsRecord(_:)``),
+    /// the same actions or none, and no loop variables: the scopes of the typing pass, which
+    /// learns the vars' types one by one. Equal to a scope built from the same parts, without
+    /// looking the parts up again.
+    func replacing(varsType: CELRecordType, keepingActions: Bool) -> FlowScope {
+        let records = flowRecords.records
+        let actionsType = keepingActions ? flowRecords.allActionsType : records.noActions
+        let replaced = FlowRecords(
+            records: records, trigger: flowRecords.trigger, allVarsType: varsType, allActionsType: actionsType,
+            actionRecords: keepingActions ? flowRecords.actionRecords : [])
+        return FlowScope(flowRecords: replaced, varsType: varsType, actionsType: actionsType, loopVariables: [])
     }
 
     /// The shared `actions` record of `fields` when each is an action record, as the fields
@@ -191,24 +266,6 @@ public struct FlowScope: Sendable {
 
     /// The type of a var, or nil when it is not declared.
     public func varType(_ name: String) -> CELType? { varsType.field(named: name)?.type }
-
-    private static func makeEnvironment(event: CELType, trigger: CELRecordType, vars: CELRecordType, actions: CELRecordType, flow: CELRecordType, loopVariables: [(name: String, type: CELType)]) -> (CELEnvironment, Slots) {
-        var environment = CELEnvironment()
-        environment.reserveCapacity(8 + loopVariables.count)
-        environment.declare("event", type: event)
-        environment.declare("trigger", type: .record(trigger))
-        environment.declare("vars", type: .record(vars))
-        environment.declare("actions", type: .record(actions))
-        environment.declare("env", type: .map(.string, .string))
-        environment.declare("secrets", type: .map(.string, .string))
-        environment.declare("now", type: .timestamp)
-        environment.declare("flow", type: .record(flow))
-        var loopSlots: [String: Int] = [:]
-        for variable in loopVariables {
-            loopSlots[variable.name] = environment.declare(variable.name, type: variable.type)
-        }
-        return (environment, Slots(loopVariables: loopSlots))
-    }
 
     /// Envelope attributes with `data: dyn`, for events the catalog does not know.
     static func untypedEventRecord(catalog: Catalog) -> CELRecordType {

@@ -45,7 +45,20 @@ public enum FlowTypeNames {
     /// The type as it reads back from its catalog name: what a compiled graph will see.
     /// Checking with this type at lint time makes compiled expressions re-check identically.
     public static func roundTripped(_ type: CELType, recordName: String) -> CELType {
-        guard let parsed = try? CatalogType.parse(catalogName(type)) else { return .dyn }
+        roundTripped(catalogName: catalogName(type), recordName: recordName)
+    }
+
+    /// The CEL type of a catalog name that ``catalogName(_:)`` wrote.
+    static func roundTripped(catalogName text: String, recordName: String) -> CELType {
+        switch text {
+        case "dyn": return .dyn
+        case "bool": return .bool
+        case "string": return .string
+        case "int": return .int
+        case "double": return .double
+        default: break
+        }
+        guard let parsed = try? CatalogType.parse(text) else { return .dyn }
         return CELBridge.type(parsed, name: recordName)
     }
 

@@ -50,90 +50,301 @@ public enum FlowTyper {
 }
 
 /// Work that flows of one lint share, keyed by everything the result depends on: parsing is
-/// a function of the text alone, and the catalog's trigger expressions check the same in
-/// every flow with the same trigger records. One memo serves one thread at a time.
+/// a function of the text alone, checking of the text and the environment (one shared
+/// ``ScopeEnvironment`` per distinct set of declarations, so its identity stands for its
+/// contents), and the catalog's trigger expressions of the trigger and event records.
+/// One memo serves one thread at a time.
 final class TypingMemo {
-    private var parsed: [String: Result<CELParsed, CELIssue>] = [:]
-    private var lowering: [LoweringKey: String?] = [:]
+    private var texts: [String: ExpressionText] = [:]
+    private var checkCount = 0
+    private var lowering: [LoweringKey: [String?]] = [:]
+    private var triggers: [CELRecordType: TriggerChecks] = [:]
+    /// By trigger name, with the records of the catalog they were read from.
+    private var triggerFacts: [String: (records: ScopeRecords, facts: TriggerFacts)] = [:]
+    /// Catalog type names that hold no record, as CEL types (records are named after their
+    /// place, so those are built each time).
+    private var expectedTypes: [String: CELType] = [:]
+    /// Scopes by what they are made from; see ``flowScope(_:make:)`` and ``narrowed(_:to:make:)``.
+    private var scopes: [ScopeKey: ScopeEntry] = [:]
     /// Bounds the tables for a lint of a huge repository; a cleared memo only costs time.
     private static let maxEntries = 65_536
 
-    /// An expression's text and the environment it is checked in: the names in slot order
-    /// with their types (records compare by identity, so equal keys are equal environments).
-    private struct CheckKey: Hashable {
-        var text: String
-        var names: [String]
-        var types: [CELType]
-        /// The hash of `names` and `types`, computed once per environment.
-        var signature: Int
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(text)
-            hasher.combine(signature)
-        }
-
-        static func == (lhs: CheckKey, rhs: CheckKey) -> Bool {
-            lhs.signature == rhs.signature && lhs.text == rhs.text && lhs.names == rhs.names && lhs.types == rhs.types
-        }
-    }
-
-    private var checked: [CheckKey: CELChecked] = [:]
-    private var lastVariables: [CELEnvironment.Variable] = []
-    private var lastVariableCount = -1
-    private var lastNames: [String] = []
-    private var lastTypes: [CELType] = []
-    private var lastSignature = 0
-
-    /// `environment.check(parsed)` where `parsed` is the tree of `text`, once per text and
-    /// environment.
-    func check(_ parsed: CELParsed, text: String, in environment: CELEnvironment) -> CELChecked {
-        let variables = environment.variables
-        if variables.count != lastVariableCount || !variables.elementsEqual(lastVariables, by: { $0.name == $1.name && $0.type == $1.type }) {
-            // Scopes change a few times per flow; the key's arrays are made once per change.
-            lastVariables = variables
-            lastVariableCount = variables.count
-            lastNames = variables.map(\.name)
-            lastTypes = variables.map(\.type)
-            var hasher = Hasher()
-            hasher.combine(lastNames)
-            hasher.combine(lastTypes)
-            lastSignature = hasher.finalize()
-        }
-        let key = CheckKey(text: text, names: lastNames, types: lastTypes, signature: lastSignature)
-        if let known = checked[key] { return known }
-        let result = environment.check(parsed)
-        if checked.count >= Self.maxEntries { checked.removeAll() }
-        checked[key] = result
-        return result
-    }
-
+    /// The `event` and `trigger` records a catalog lowering expression is checked against.
     struct LoweringKey: Hashable {
         var event: CELRecordType
         var trigger: CELRecordType
+    }
+
+    /// What a scope of the typing pass is made from. Identities stand for objects that the
+    /// entry keeps alive (``ScopeEntry/anchor``), so that no other object can take them.
+    enum ScopeKey: Hashable {
+        /// A flow's scope: its trigger, event type and actions, in a catalog's records.
+        case flow(records: ObjectIdentifier, trigger: String, eventType: String?, actions: [FlowScope.ActionIdentity])
+        /// A scope narrowed to the actions an action sees.
+        case narrowed(records: ObjectIdentifier, environment: ObjectIdentifier, visible: VisibleActions)
+        /// A flow's scope with other vars.
+        case replaced(records: ObjectIdentifier, vars: CELRecordType, keepingActions: Bool)
+    }
+
+    private struct ScopeEntry {
+        var scope: FlowScope
+        var anchor: AnyObject
+    }
+
+    init() {}
+
+    /// A flow's scope without vars, made once per catalog, trigger, event type and actions:
+    /// flows of one shape share it, and with it the scopes narrowed from it.
+    func flowScope(records: ScopeRecords, trigger: String, eventType: String?, actions: [FlowScope.ActionIdentity], make: () -> FlowScope) -> FlowScope {
+        let key = ScopeKey.flow(records: ObjectIdentifier(records), trigger: trigger, eventType: eventType, actions: actions)
+        return scope(key, anchor: records, make: make)
+    }
+
+    /// `outer` narrowed to `visible`, made once per outer scope.
+    func narrowed(_ outer: FlowScope, to visible: VisibleActions, make: () -> FlowScope) -> FlowScope {
+        let environment = outer.sharedEnvironment
+        let key = ScopeKey.narrowed(records: outer.recordsIdentity, environment: ObjectIdentifier(environment), visible: visible)
+        // The narrowed scope keeps the records alive; the anchor keeps the outer environment.
+        return scope(key, anchor: environment, make: make)
+    }
+
+    /// `base` with the vars of `varsType`, made once per base scope.
+    func replaced(_ base: FlowScope, varsType: CELRecordType, keepingActions: Bool) -> FlowScope {
+        let key = ScopeKey.replaced(records: base.recordsIdentity, vars: varsType, keepingActions: keepingActions)
+        return scope(key, anchor: base.recordsAnchor) {
+            base.replacing(varsType: varsType, keepingActions: keepingActions)
+        }
+    }
+
+    private func scope(_ key: ScopeKey, anchor: AnyObject, make: () -> FlowScope) -> FlowScope {
+        if let known = scopes[key] { return known.scope }
+        let scope = make()
+        if scopes.count >= Self.maxEntries { scopes.removeAll() }
+        scopes[key] = ScopeEntry(scope: scope, anchor: anchor)
+        return scope
+    }
+
+    /// The parse of `text`, once per text; it also holds the text's checks.
+    func text(_ text: String, limits: CELLimits) -> ExpressionText {
+        if let known = texts[text] { return known }
+        if texts.count >= Self.maxEntries || checkCount >= Self.maxEntries {
+            texts.removeAll()
+            checkCount = 0
+        }
+        let entry = ExpressionText(parsed: CELParser.parse(text, limits: limits))
+        texts[text] = entry
+        return entry
+    }
+
+    /// `parsed`, the tree of `entry`, checked in `scope`, once per text and environment.
+    func checked(_ entry: ExpressionText, parsed: CELParsed, in scope: FlowScope) -> CheckedExpression {
+        let shared = scope.sharedEnvironment
+        if let known = entry.checked(in: shared) { return known }
+        checkCount += 1
+        let result = CheckedExpression(checked: shared.environment.check(parsed), environment: shared)
+        entry.add(result)
+        return result
+    }
+
+    /// What the typing pass reads of a catalog trigger before it has a scope.
+    struct TriggerFacts {
+        var isKnown: Bool
+        var event: String?
+        var eventTypeParameter: String?
+    }
+
+    /// The facts of the trigger called `name` in the catalog of `index`, read once per name:
+    /// a lookup in the index copies the whole catalog entry.
+    func trigger(_ name: String, in index: CatalogIndex) -> TriggerFacts {
+        if let known = triggerFacts[name], known.records === index.records { return known.facts }
+        let trigger = index.triggers[name]?.trigger
+        let facts = TriggerFacts(isKnown: trigger != nil, event: trigger?.event, eventTypeParameter: trigger?.lowering.eventTypeParameter)
+        if triggerFacts.count >= Self.maxEntries { triggerFacts.removeAll() }
+        triggerFacts[name] = (index.records, facts)
+        return facts
+    }
+
+    /// What checking a use of a trigger needs of its catalog entry, by the trigger's record:
+    /// within one catalog's records, each record belongs to one trigger.
+    func triggerChecks(_ record: CELRecordType, make: () -> TriggerChecks) -> TriggerChecks {
+        if let known = triggers[record] { return known }
+        let checks = make()
+        if triggers.count >= Self.maxEntries { triggers.removeAll() }
+        triggers[record] = checks
+        return checks
+    }
+
+    /// The problems of a trigger's catalog lowering expressions (nil: none), in the order
+    /// `compute` gives them; kept when the answer holds for every scope with these records.
+    func loweringProblems(_ key: LoweringKey, compute: () -> (problems: [String?], cacheable: Bool)) -> [String?] {
+        if let known = lowering[key] { return known }
+        let (problems, cacheable) = compute()
+        if cacheable {
+            if lowering.count >= Self.maxEntries { lowering.removeAll() }
+            lowering[key] = problems
+        }
+        return problems
+    }
+
+    /// ``FlowTypeNames/celType(catalogName:recordName:)``, once per name for names without records.
+    func expectedType(catalogName text: String, recordName: () -> String) -> CELType {
+        if let known = expectedTypes[text] { return known }
+        let type = FlowTypeNames.celType(catalogName: text, recordName: recordName())
+        if !type.containsRecord {
+            if expectedTypes.count >= Self.maxEntries { expectedTypes.removeAll() }
+            expectedTypes[text] = type
+        }
+        return type
+    }
+}
+
+/// What checking a use of one catalog trigger needs of the catalog's entry.
+final class TriggerChecks {
+    /// A catalog expression that lowers the trigger, with what its result must be.
+    struct Lowering {
         var what: String
         var source: String
         var expected: String?
     }
 
-    init() {}
+    /// Parameters that hold expressions (`filter`), in catalog order.
+    let expressionParameters: [String]
+    /// The lowering expressions the catalog gives, in the order `filter`, `key`, `value`.
+    let lowering: [Lowering]
 
-    func parse(_ text: String, limits: CELLimits) -> Result<CELParsed, CELIssue> {
-        if let known = parsed[text] { return known }
-        let result = CELParser.parse(text, limits: limits)
-        if parsed.count >= Self.maxEntries { parsed.removeAll() }
-        parsed[text] = result
-        return result
+    /// The checks of `trigger`; none for an unknown trigger.
+    init(_ trigger: Trigger?) {
+        guard let trigger else {
+            expressionParameters = []
+            lowering = []
+            return
+        }
+        expressionParameters = trigger.parameters.filter { $0.kind == "expression" }.map(\.name)
+        let lowering = trigger.lowering
+        self.lowering = [
+            lowering.filter.map { Lowering(what: "filter", source: $0, expected: "bool") },
+            lowering.key.map { Lowering(what: "key", source: $0, expected: nil) },
+            lowering.value.map { Lowering(what: "value", source: $0, expected: lowering.valueType) },
+        ].compactMap { $0 }
+    }
+}
+
+/// One expression text: its parse and its checks, by environment.
+final class ExpressionText {
+    let parsed: Result<CELParsed, CELIssue>
+    /// Identities are safe keys: each check keeps its environment alive. The scan reads
+    /// plain identities, which cost no reference counting.
+    private var environments: [ObjectIdentifier] = []
+    private var checks: [CheckedExpression] = []
+    private var byEnvironment: [ObjectIdentifier: CheckedExpression] = [:]
+    /// Most texts are checked in a few environments, where a scan beats hashing; the table
+    /// serves texts that every flow shape of a large repository shares.
+    private static let scanLimit = 8
+
+    init(parsed: Result<CELParsed, CELIssue>) {
+        self.parsed = parsed
     }
 
-    /// The problem of a catalog lowering expression (nil: none), computed once per key.
-    func loweringProblem(_ key: LoweringKey, compute: () -> (problem: String?, cacheable: Bool)) -> String? {
-        if let known = lowering[key] { return known }
-        let (problem, cacheable) = compute()
-        if cacheable {
-            if lowering.count >= Self.maxEntries { lowering.removeAll() }
-            lowering[key] = .some(problem)
+    func checked(in environment: ScopeEnvironment) -> CheckedExpression? {
+        let identity = ObjectIdentifier(environment)
+        if byEnvironment.isEmpty {
+            guard let position = environments.firstIndex(of: identity) else { return nil }
+            return checks[position]
         }
-        return problem
+        return byEnvironment[identity]
+    }
+
+    func add(_ check: CheckedExpression) {
+        let identity = ObjectIdentifier(check.environment)
+        if byEnvironment.isEmpty, checks.count < Self.scanLimit {
+            environments.append(identity)
+            checks.append(check)
+            return
+        }
+        for (earlier, check) in zip(environments, checks) { byEnvironment[earlier] = check }
+        environments = []
+        checks = []
+        byEnvironment[identity] = check
+    }
+}
+
+/// An expression checked in one environment, with what the typing pass derives from it,
+/// each derived once: a lint checks the same text in the same environment in many flows.
+final class CheckedExpression {
+    let checked: CELChecked
+    /// The environment checked in; kept so that its identity stays a valid memo key.
+    let environment: ScopeEnvironment
+
+    init(checked: CELChecked, environment: ScopeEnvironment) {
+        self.checked = checked
+        self.environment = environment
+    }
+
+    var resultType: CELType { checked.resultType }
+
+    /// Unguarded optional reads with no outer facts. Outer facts only remove findings
+    /// (``GuardAnalysis/Finding/guardKey``), so one walk serves every place.
+    var unguarded: [GuardAnalysis.Finding] {
+        analyzeIfNeeded()
+        return unguardedStorage
+    }
+
+    /// The vars the expression reads.
+    var varReads: Set<String> {
+        analyzeIfNeeded()
+        return varReadsStorage
+    }
+
+    private var analyzed = false
+    private var unguardedStorage: [GuardAnalysis.Finding] = []
+    private var varReadsStorage: Set<String> = []
+
+    private func analyzeIfNeeded() {
+        guard !analyzed else { return }
+        analyzed = true
+        var analysis = GuardAnalysis(checked: checked)
+        analysis.walk(checked.parsed.root, guards: Guards())
+        unguardedStorage = analysis.unguarded
+        varReadsStorage = analysis.varReads
+    }
+
+    /// The vars read by an expression that failed to check.
+    private(set) lazy var untypedVarReads: Set<String> = GuardAnalysis.varReads(in: checked.parsed.root)
+
+    /// The check's issues, with notes on scope where the message is about scope.
+    private(set) lazy var explainedIssues: [CELIssue] = checked.issues.map(Self.explained)
+
+    /// What a condition proves when true and when false.
+    private(set) lazy var facts: (positive: Guards, negative: Guards) = (
+        GuardAnalysis.positive(checked.parsed.root), GuardAnalysis.negative(checked.parsed.root)
+    )
+
+    /// The value of a `bool` expression that reads no variable, nil otherwise.
+    private(set) lazy var constantValue: Bool? = {
+        guard resultType == .bool, !readsVariables else { return nil }
+        let environment = environment.environment
+        if case .bool(let constant) = environment.program(for: checked).evaluate([:], in: environment) { return constant }
+        return nil
+    }()
+
+    /// Whether the expression reads any variable (without building the set of slots).
+    private var readsVariables: Bool {
+        checked.references.values.contains { reference in
+            if case .variable = reference { return true }
+            return false
+        }
+    }
+
+    /// Unknown fields of `actions` and `vars` are about scope, not spelling: say so.
+    private static func explained(_ issue: CELIssue) -> CELIssue {
+        guard issue.code == .celUnknownField else { return issue }
+        var issue = issue
+        if issue.message.hasPrefix("`actions` has no field") {
+            issue.notes = ["`actions.ID` is readable only where the action has surely finished: after it in sequence, through `run_after`, or before the enclosing control action"]
+        } else if issue.message.hasPrefix("`vars` has no field") {
+            issue.notes = ["a var sees only the vars declared before it; actions see all of them"]
+        }
+        return issue
     }
 }
 
@@ -144,6 +355,7 @@ struct TypingPass {
     let flow: Flow
     let catalog: Catalog
     var typing: FlowTyping
+    /// The vars that expressions read; collected only when the flow declares vars.
     private var varReads: Set<String> = []
     /// Every action with a `run_after`, in index order, and every action by index: what
     /// ``checkRunAfter()`` reads.
@@ -167,59 +379,94 @@ struct TypingPass {
     private var constantFalse: Set<Int> = []
     private let limits = CELLimits()
     private let memo: TypingMemo
-    /// Scopes narrowed to the visible actions, by their ids: actions that see the same
-    /// finished actions share one environment.
-    /// Boxed: a table of large values grows in large steps, each of which makes the
-    /// allocator do a costly sweep.
-    private var visibleScopes: [[String]: Boxed<FlowScope>] = [:]
+    private let index: CatalogIndex
+    /// Whether the catalog knows the flow's trigger.
+    private let triggerIsKnown: Bool
+    /// Which actions each action sees, as positions in the flow's `actions` record.
+    private let visibility: ActionPositions
 
-    init(flow: Flow, catalog: Catalog, memo: TypingMemo) {
-        self.flow = flow
-        self.catalog = catalog
-        self.memo = memo
-        var actions: [(id: String, type: String)] = []
+    /// What ``init(flow:catalog:memo:)`` gathers from the flow's actions in one walk.
+    private struct ActionFacts {
+        var identities: [FlowScope.ActionIdentity] = []
         var byIndex: [EndingFacts?] = []
         var waiting: [WaitingAction] = []
-        func collect(_ list: ActionList) {
-            for action in list.actions {
-                if action.index >= 0 {
-                    if action.index >= byIndex.count { byIndex += Array(repeating: nil, count: action.index - byIndex.count + 1) }
-                    if byIndex[action.index] == nil {
-                        byIndex[action.index] = EndingFacts(index: action.index, kind: action.kind, hasTimeout: action.timeout != nil)
-                    }
-                }
-                if let runAfter = action.runAfter {
-                    waiting.append(WaitingAction(index: action.index, displayName: action.displayName, runAfter: runAfter))
-                }
-                if let id = action.id?.value, let type = action.type?.value { actions.append((id, type)) }
-                if !action.controlKeys.isEmpty {
-                    for nested in action.nestedLists { collect(nested) }
+
+        mutating func collect(_ list: ActionList) {
+            // Fields are read through the buffer: copying each whole action (a dozen
+            // references) showed up in profiles of lint.
+            list.actions.withUnsafeBufferPointer { buffer in
+                for position in buffer.indices {
+                    collect(buffer[position])
                 }
             }
         }
-        collect(flow.actions)
-        actionsByIndex = byIndex
-        waitingActions = waiting.sorted { $0.index < $1.index }
-        let triggerName = flow.trigger?.type?.value ?? ""
-        let eventType = Self.eventTypeName(flow.trigger, catalog: catalog)
-        let scope = FlowScope(catalog: catalog, trigger: triggerName, eventType: eventType, vars: [], actions: actions)
-        typing = FlowTyping(scope: scope)
-        self.actions = actions
-        self.triggerName = triggerName
-        self.eventType = eventType
+
+        private mutating func collect(_ action: FlowAction) {
+            let actionIndex = action.index
+            if actionIndex >= 0 {
+                while byIndex.count <= actionIndex { byIndex.append(nil) }
+                if byIndex[actionIndex] == nil {
+                    byIndex[actionIndex] = EndingFacts(index: actionIndex, kind: action.kind, hasTimeout: action.timeout != nil)
+                }
+            }
+            if let runAfter = action.runAfter {
+                waiting.append(WaitingAction(index: actionIndex, displayName: action.displayName, runAfter: runAfter))
+            }
+            if let id = action.id?.value, let type = action.type?.value { identities.append(FlowScope.ActionIdentity(id: id, type: type)) }
+            for key in action.controlKeys {
+                switch key.value {
+                case .actions(let nested): collect(nested)
+                case .cases(let cases): for switchCase in cases { collect(switchCase.actions) }
+                case .branches(let lists): for nested in lists { collect(nested) }
+                case .expression, .name, .value: break
+                }
+            }
+        }
     }
 
-    private let actions: [(id: String, type: String)]
-    private let triggerName: String
-    private let eventType: String?
+    init(flow: Flow, catalog: Catalog, memo: TypingMemo) {
+        let index = CatalogIndex.of(catalog)
+        var facts = ActionFacts()
+        let actionCount = flow.actionGraph?.ids.count ?? 0
+        facts.byIndex.reserveCapacity(actionCount)
+        facts.identities.reserveCapacity(actionCount)
+        facts.collect(flow.actions)
+        let triggerName = flow.trigger?.type?.value ?? ""
+        let trigger = memo.trigger(triggerName, in: index)
+        let eventType = Self.eventTypeName(flow.trigger, trigger, index: index)
+        let actions = facts.identities
+        let scope = memo.flowScope(records: index.records, trigger: triggerName, eventType: eventType, actions: actions) {
+            FlowScope(index: index, catalog: catalog, trigger: triggerName, eventType: eventType, vars: [], actions: actions)
+        }
+        var typing = FlowTyping(scope: scope)
+        typing.expressionTypes.reserveCapacity(flow.expressions.count)
+        self.flow = flow
+        self.catalog = catalog
+        self.memo = memo
+        self.index = index
+        self.typing = typing
+        actionsByIndex = facts.byIndex
+        waitingActions = facts.waiting.count > 1 ? facts.waiting.sorted { $0.index < $1.index } : facts.waiting
+        triggerIsKnown = trigger.isKnown
+        visibility = ActionPositions(graph: flow.actionGraph, actions: scope.allActionsType)
+    }
 
     /// The generic trigger's `event_type` when it names one catalog event type exactly.
     static func eventTypeName(_ trigger: TriggerUse?, catalog: Catalog) -> String? {
-        guard let trigger, let name = trigger.type?.value, let catalogTrigger = catalog.trigger(name) else { return nil }
-        if let event = catalogTrigger.event { return event }
-        guard let parameter = catalogTrigger.lowering.eventTypeParameter,
+        let index = CatalogIndex.of(catalog)
+        let catalogTrigger = trigger?.type.flatMap { index.triggers[$0.value]?.trigger }
+        let facts = TypingMemo.TriggerFacts(
+            isKnown: catalogTrigger != nil, event: catalogTrigger?.event, eventTypeParameter: catalogTrigger?.lowering.eventTypeParameter)
+        return eventTypeName(trigger, facts, index: index)
+    }
+
+    /// The same, from what the typing pass reads of the trigger's catalog entry.
+    private static func eventTypeName(_ trigger: TriggerUse?, _ facts: TypingMemo.TriggerFacts, index: CatalogIndex) -> String? {
+        guard let trigger, trigger.type != nil, facts.isKnown else { return nil }
+        if let event = facts.event { return event }
+        guard let parameter = facts.eventTypeParameter,
               case .literal(let scalar, _)? = trigger.argument(parameter)?.value,
-              !scalar.value.contains("*"), catalog.event(scalar.value) != nil else { return nil }
+              !scalar.value.contains("*"), index.eventsByType.index(forKey: scalar.value) != nil else { return nil }
         return scalar.value
     }
 
@@ -233,16 +480,17 @@ struct TypingPass {
             let facts = checkCondition(site, what: "conditions[\(offset)]", in: base, guards: Guards())
             guards.formUnion(facts.positive)
         }
-        // Vars in order; each sees the earlier ones.
-        var varTypes: [(name: String, type: CELType)] = []
-        for variable in flow.vars {
-            let scope = FlowScope(catalog: catalog, trigger: triggerName, eventType: eventType, vars: varTypes, actions: [])
-            let type = valueType(variable.value, what: "vars.\(variable.name)", expected: nil, in: scope, guards: guards)
-            varTypes.append((variable.name, FlowTypeNames.roundTripped(type, recordName: "vars.\(variable.name)")))
-        }
-        typing.varTypes = varTypes
-        if !varTypes.isEmpty {
-            typing.scope = FlowScope(catalog: catalog, trigger: triggerName, eventType: eventType, vars: varTypes, actions: actions)
+        if !flow.vars.isEmpty {
+            // Vars in order; each sees the earlier ones.
+            var varTypes: [(name: String, type: CELType)] = []
+            let records = base.scopeRecords
+            for variable in flow.vars {
+                let scope = memo.replaced(base, varsType: records.varsRecord(varTypes), keepingActions: false)
+                let type = valueType(variable.value, what: "vars.\(variable.name)", expected: nil, in: scope, guards: guards)
+                varTypes.append((variable.name, records.roundTripped(type, recordName: "vars.\(variable.name)")))
+            }
+            typing.varTypes = varTypes
+            typing.scope = memo.replaced(base, varsType: records.varsRecord(varTypes), keepingActions: true)
         }
         walk(flow.actions, scope: typing.scope, guards: guards)
         checkRunAfter()
@@ -256,24 +504,29 @@ struct TypingPass {
     // MARK: - Trigger
 
     private mutating func checkTrigger(in scope: FlowScope) {
-        guard let trigger = flow.trigger, let name = trigger.type?.value, let catalogTrigger = catalog.trigger(name) else { return }
-        for parameter in catalogTrigger.parameters where parameter.kind == "expression" {
-            guard case .expression(let site)? = trigger.argument(parameter.name)?.value else { continue }
-            _ = checkCondition(site, what: "trigger.\(parameter.name)", in: scope, guards: Guards())
+        guard triggerIsKnown, let trigger = flow.trigger, let name = trigger.type?.value else { return }
+        let checks = memo.triggerChecks(scope.triggerType) {
+            TriggerChecks(index.triggers[name]?.trigger)
         }
-        let lowering = catalogTrigger.lowering
-        let sources: [(String, String?, String?)] = [
-            ("filter", lowering.filter, "bool"), ("key", lowering.key, nil), ("value", lowering.value, lowering.valueType),
-        ]
-        for (what, source, expected) in sources {
-            guard let source else { continue }
-            let key = TypingMemo.LoweringKey(event: scope.eventRecordType, trigger: scope.triggerType, what: what, source: source, expected: expected)
-            let problem = memo.loweringProblem(key) { Self.loweringProblem(source, what: what, expected: expected, in: scope) }
-            if let problem {
-                typing.diagnostics.append(Diagnostic(
-                    .typeCatalogExpression, .error, "the catalog's `\(what)` of trigger `\(name)` does not check: \(problem)",
-                    at: trigger.type?.span ?? trigger.span))
+        for parameter in checks.expressionParameters {
+            guard case .expression(let site)? = trigger.argument(parameter)?.value else { continue }
+            _ = checkCondition(site, what: "trigger.\(parameter)", in: scope, guards: Guards())
+        }
+        let key = TypingMemo.LoweringKey(event: scope.eventRecordType, trigger: scope.triggerType)
+        let problems = memo.loweringProblems(key) {
+            var cacheable = true
+            let problems = checks.lowering.map { lowering -> String? in
+                let (problem, holds) = Self.loweringProblem(lowering.source, what: lowering.what, expected: lowering.expected, in: scope)
+                cacheable = cacheable && holds
+                return problem
             }
+            return (problems, cacheable)
+        }
+        for (lowering, problem) in zip(checks.lowering, problems) {
+            guard let problem else { continue }
+            typing.diagnostics.append(Diagnostic(
+                .typeCatalogExpression, .error, "the catalog's `\(lowering.what)` of trigger `\(name)` does not check: \(problem)",
+                at: trigger.type?.span ?? trigger.span))
         }
     }
 
@@ -299,21 +552,22 @@ struct TypingPass {
     // MARK: - Actions
 
     private mutating func walk(_ list: ActionList, scope: FlowScope, guards: Guards) {
-        for action in list.actions {
-            walk(action, scope: scope, guards: guards)
+        // Through the buffer, so each action is borrowed rather than copied (see `collect`).
+        list.actions.withUnsafeBufferPointer { buffer in
+            for position in buffer.indices {
+                walk(buffer[position], scope: scope, guards: guards)
+            }
         }
     }
 
+    /// The scope of an action's own expressions: `outer` narrowed to the actions it sees.
+    private func scope(of action: Int, outer: FlowScope) -> FlowScope {
+        let visible = visibility.visible(before: action)
+        return memo.narrowed(outer, to: visible) { outer.visible(actionPositions: visibility.positions(visible)) }
+    }
+
     private mutating func walk(_ action: FlowAction, scope outer: FlowScope, guards outerGuards: Guards) {
-        let visible = ActionVisibility(graph: flow.actionGraph, action: action.index).ids
-        let scope: FlowScope
-        if outer.loopVariables.isEmpty, let known = visibleScopes[visible] {
-            scope = known.value
-        } else {
-            scope = outer.visible(actions: visible)
-            if outer.loopVariables.isEmpty { visibleScopes[visible] = Boxed(scope) }
-        }
-        let name = action.displayName
+        let scope = scope(of: action.index, outer: outer)
         var guards = outerGuards
         if let site = action.condition {
             let facts = checkCondition(site, what: "if", in: scope, guards: guards)
@@ -321,22 +575,23 @@ struct TypingPass {
             if facts.constant == false {
                 constantFalse.insert(action.index)
                 typing.diagnostics.append(Diagnostic(
-                    .typeNeverRuns, .warning, "action `\(name)` can never run", at: expressionSpan(site),
+                    .typeNeverRuns, .warning, "action `\(action.displayName)` can never run", at: expressionSpan(site),
                     label: "this condition is always false"))
             }
         }
-        let kind: String? = {
-            switch action.kind {
-            case .action(let type): return type
-            case .control(let type): return type
-            case .unknown: return nil
-            }
-        }()
-        if kind == "set" {
+        let isSet: Bool
+        switch action.kind {
+        case .action(let type), .control(let type): isSet = type == "set"
+        case .unknown: isSet = false
+        }
+        if isSet {
             checkSet(action, in: scope, guards: guards)
         } else {
-            for input in action.inputs {
-                _ = valueType(input.value, what: input.name, expected: nil, in: scope, guards: guards)
+            // Borrowed through the buffer, as in `walk(_:scope:guards:)`.
+            action.inputs.withUnsafeBufferPointer { inputs in
+                for position in inputs.indices {
+                    _ = valueType(inputs[position].value, what: inputs[position].name, expected: nil, in: scope, guards: guards)
+                }
             }
         }
         guard case .control(let control) = action.kind else { return }
@@ -367,7 +622,7 @@ struct TypingPass {
             for key in action.controlKeys {
                 if case .name(let written) = key.value { loopName = written.value }
             }
-            let element = FlowTypeNames.roundTripped(elementType, recordName: loopName)
+            let element = index.records.roundTripped(elementType, recordName: loopName)
             typing.elementTypes[action.index] = element
             typing.loopNames[action.index] = loopName
             inner = scope.adding(loopVariables: [(loopName, element)])
@@ -512,7 +767,7 @@ struct TypingPass {
         case .null:
             return .null
         case .literal(let scalar, _):
-            return FlowLiteral(scalar).celType
+            return Self.literalType(scalar)
         case .expression(let site):
             return checkSite(site, what: what(), in: scope, guards: guards) ?? .error
         case .list(let items, _):
@@ -522,6 +777,23 @@ struct TypingPass {
             let types = entries.map { valueType($0.value, what: "\(what()).\($0.key.value)", expected: nil, in: scope, guards: guards) }
             return .map(.string, Self.join(types))
         }
+    }
+
+    /// `FlowLiteral(scalar).celType` without reading numbers that cannot be there: most
+    /// literals are words, and parsing each as a number showed up in profiles of lint.
+    private static func literalType(_ scalar: YAMLScalar) -> CELType {
+        // Quoted text is a string; plain text is a number only if it starts like one.
+        if scalar.style != .plain { return .string }
+        let text = scalar.value
+        if let first = text.utf8.first, !Self.startsNumber(first), text != "true", text != "false", !scalar.isNull {
+            return .string
+        }
+        return FlowLiteral(scalar).celType
+    }
+
+    /// A sign, a digit or a dot: how every text that `NumberSyntax` accepts begins.
+    private static func startsNumber(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
     private static func join(_ types: [CELType]) -> CELType {
@@ -538,29 +810,27 @@ struct TypingPass {
 
     /// A condition: must be `bool`; returns what it proves when true and when false.
     private mutating func checkCondition(_ site: ExpressionSite, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) -> Facts {
-        guard let part = site.parts.first(where: \.isExpression), let index = site.parts.firstIndex(where: \.isExpression),
-              let checked = checkPart(part, index: index, of: site, in: scope, guards: guards) else { return Facts() }
+        guard let index = site.parts.firstIndex(where: \.isExpression),
+              let checked = checkPart(site.parts[index], index: index, of: site, in: scope, guards: guards) else { return Facts() }
         let type = checked.resultType
         switch type {
         case .bool, .dyn, .error: break
         default:
             typing.diagnostics.append(Diagnostic(
                 .typeConditionNotBool, .error, "`\(what())` must be a `bool` expression, not `\(FlowTypeNames.celName(type))`",
-                at: partSpan(part, of: site), label: "of type `\(FlowTypeNames.celName(type))`")
+                at: partSpan(site.parts[index], of: site), label: "of type `\(FlowTypeNames.celName(type))`")
                 .with(note: "compare the value, for example `... > 0` or `... == \"succeeded\"`"))
             return Facts()
         }
-        var facts = Facts(positive: GuardAnalysis.positive(checked.parsed.root), negative: GuardAnalysis.negative(checked.parsed.root))
-        if type == .bool, !Self.readsVariables(checked) {
-            let value = scope.environment.program(for: checked).evaluate([:], in: scope.environment)
-            if case .bool(let constant) = value {
-                facts.constant = constant
-                // An `if:` that is always false is reported as an action that never runs.
-                if !(what() == "if" && !constant) {
-                    typing.diagnostics.append(Diagnostic(
-                        .typeConstantCondition, .warning, "`\(what())` is always `\(constant)`", at: partSpan(part, of: site),
-                        label: "reads nothing that changes between runs"))
-                }
+        let proven = checked.facts
+        var facts = Facts(positive: proven.positive, negative: proven.negative)
+        if let constant = checked.constantValue {
+            facts.constant = constant
+            // An `if:` that is always false is reported as an action that never runs.
+            if !(what() == "if" && !constant) {
+                typing.diagnostics.append(Diagnostic(
+                    .typeConstantCondition, .warning, "`\(what())` is always `\(constant)`", at: partSpan(site.parts[index], of: site),
+                    label: "reads nothing that changes between runs"))
             }
         }
         return facts
@@ -595,7 +865,7 @@ struct TypingPass {
             guard let index = site.parts.firstIndex(where: \.isExpression),
                   let checked = checkPart(site.parts[index], index: index, of: site, in: scope, guards: guards) else { return nil }
             let type = checked.resultType
-            let expected = FlowTypeNames.celType(catalogName: site.expectedType, recordName: what())
+            let expected = memo.expectedType(catalogName: site.expectedType, recordName: what)
             // A printable value where text is expected is written as text, as in a template.
             let printsAsText = expected == .string && Self.isPrintable(type)
             if !Self.isListForeachItems(site), !printsAsText, !expected.accepts(type) {
@@ -622,7 +892,7 @@ struct TypingPass {
     }
 
     /// Parses and checks one expression part; diagnostics point into the YAML.
-    private mutating func checkPart(_ part: TemplatePart, index: Int, of site: ExpressionSite, in scope: FlowScope, guards: Guards) -> CELChecked? {
+    private mutating func checkPart(_ part: TemplatePart, index: Int, of site: ExpressionSite, in scope: FlowScope, guards: Guards) -> CheckedExpression? {
         let base = part.range.lowerBound
         let length = part.range.count
         // A function, not a closure value: nothing is allocated unless a diagnostic needs it.
@@ -631,51 +901,32 @@ struct TypingPass {
             let upper = min(max(lower, range.upperBound), length)
             return site.span(of: (base + lower)..<(base + upper))
         }
+        let text = memo.text(part.text, limits: limits)
         let parsed: CELParsed
-        switch memo.parse(part.text, limits: limits) {
+        switch text.parsed {
         case .success(let tree): parsed = tree
         case .failure(let issue):
             typing.diagnostics.append(issue.diagnostic(mapping: mapping))
             return nil
         }
-        let checked = memo.check(parsed, text: part.text, in: scope.environment)
-        if !checked.issues.isEmpty {
-            typing.diagnostics += checked.issues.map { Self.explained($0) }.diagnostics(mapping: mapping)
+        let checked = memo.checked(text, parsed: parsed, in: scope)
+        if !checked.checked.issues.isEmpty {
+            typing.diagnostics += checked.explainedIssues.diagnostics(mapping: mapping)
             // The reads still count: one mistake should not also make a var look unused.
-            varReads.formUnion(GuardAnalysis.varReads(in: parsed.root))
+            if !flow.vars.isEmpty { varReads.formUnion(checked.untypedVarReads) }
             return nil
         }
         typing.expressionTypes[ExpressionKey(site, part: index)] = checked.resultType
-        var analysis = GuardAnalysis(checked: checked, source: part.text)
-        analysis.walk(checked.parsed.root, guards: guards)
-        varReads.formUnion(analysis.varReads)
-        for finding in analysis.unguarded {
+        // Only an unused var needs the reads: most flows declare none.
+        if !flow.vars.isEmpty { varReads.formUnion(checked.varReads) }
+        for finding in checked.unguarded {
+            if !guards.isEmpty, let key = finding.guardKey, guards.contains(key) { continue }
             typing.diagnostics.append(Diagnostic(
                 .typeUnguardedOptional, .warning, "optional field `\(finding.path)` may be absent here", at: mapping(finding.range),
                 label: "read without a `has()` guard")
                 .with(note: "guard it with `has(\(finding.path))`, or read it as `\(finding.optionalForm).orValue(...)`"))
         }
         return checked
-    }
-
-    /// Whether a checked expression reads any variable (without building the set of slots).
-    private static func readsVariables(_ checked: CELChecked) -> Bool {
-        checked.references.values.contains { reference in
-            if case .variable = reference { return true }
-            return false
-        }
-    }
-
-    /// Unknown fields of `actions` and `vars` are about scope, not spelling: say so.
-    private static func explained(_ issue: CELIssue) -> CELIssue {
-        guard issue.code == .celUnknownField else { return issue }
-        var issue = issue
-        if issue.message.hasPrefix("`actions` has no field") {
-            issue.notes = ["`actions.ID` is readable only where the action has surely finished: after it in sequence, through `run_after`, or before the enclosing control action"]
-        } else if issue.message.hasPrefix("`vars` has no field") {
-            issue.notes = ["a var sees only the vars declared before it; actions see all of them"]
-        }
-        return issue
     }
 
     private func partSpan(_ part: TemplatePart, of site: ExpressionSite) -> SourceSpan {
@@ -721,6 +972,17 @@ extension CELType {
         if case .error = self { return true }
         return false
     }
+
+    /// Whether a record appears anywhere in the type.
+    var containsRecord: Bool {
+        switch self {
+        case .record: return true
+        case .list(let element): return element.containsRecord
+        case .map(let key, let value): return key.containsRecord || value.containsRecord
+        case .type(let inner), .optional(let inner): return inner.containsRecord
+        case .int, .uint, .double, .bool, .string, .bytes, .null, .timestamp, .duration, .dyn, .typeParameter, .error: return false
+        }
+    }
 }
 
 /// Checks expressions that do not stand in the YAML (the catalog's trigger lowering, a
@@ -739,5 +1001,108 @@ public enum CatalogExpression {
             if let issue = checked.issues.first { return .failure(Failure(message: issue.message)) }
             return .success(checked.resultType)
         }
+    }
+}
+
+/// The actions an expression sees, as positions of their fields in the flow's `actions`
+/// record: a bit mask when the record has at most 64 fields (nearly every flow), a list otherwise.
+enum VisibleActions: Hashable {
+    case mask(UInt64)
+    case positions([Int])
+}
+
+/// Which actions have surely finished where each action starts, as positions of their
+/// fields in a flow's `actions` record: ``ActionGraph/finished(before:)`` narrowed to the
+/// ids that record declares. Computed with bit masks rather than sets and id strings,
+/// because the typing pass asks for every action of every flow and the sets showed up in
+/// profiles of lint.
+struct ActionPositions {
+    private let graph: ActionGraph?
+    /// For each action index, the position of its id's field in the record, or -1.
+    private let fieldPositions: [Int]
+    private let fieldCount: Int
+
+    init(graph: ActionGraph?, actions: CELRecordType) {
+        self.graph = graph
+        fieldCount = actions.fields.count
+        if let graph, !actions.fields.isEmpty {
+            fieldPositions = graph.ids.map { id in id.flatMap { actions.field(named: $0)?.slot } ?? -1 }
+        } else {
+            fieldPositions = []
+        }
+    }
+
+    /// The actions finished when `action` starts.
+    func visible(before action: Int) -> VisibleActions {
+        guard let graph, fieldCount > 0, graph.ids.indices.contains(action) else { return .mask(0) }
+        if graph.ids.count <= 64, fieldCount <= 64 { return .mask(mask(before: action, in: graph)) }
+        return .positions(list(before: action, in: graph))
+    }
+
+    /// The positions, ascending, of `visible`.
+    func positions(_ visible: VisibleActions) -> [Int] {
+        switch visible {
+        case .positions(let positions):
+            return positions
+        case .mask(var mask):
+            var positions: [Int] = []
+            while mask != 0 {
+                positions.append(mask.trailingZeroBitCount)
+                mask &= mask - 1
+            }
+            return positions
+        }
+    }
+
+    // Both walks are those of `finished(before:)`: a dependency edge makes its target
+    // finished, an enclosing edge only passes on what was finished when the control action
+    // started. The order of the walk does not change what it reaches.
+
+    private func mask(before action: Int, in graph: ActionGraph) -> UInt64 {
+        let count = graph.ids.count
+        var reached: UInt64 = 1 << UInt64(action)
+        var pending = reached
+        var visible: UInt64 = 0
+        while pending != 0 {
+            let node = pending.trailingZeroBitCount
+            pending &= pending - 1
+            for next in graph.dependencies[node] where next >= 0 && next < count {
+                if fieldPositions[next] >= 0 { visible |= 1 << UInt64(fieldPositions[next]) }
+                if reached & (1 << UInt64(next)) == 0 {
+                    reached |= 1 << UInt64(next)
+                    pending |= 1 << UInt64(next)
+                }
+            }
+            if let control = graph.enclosing[node], control >= 0, control < count, reached & (1 << UInt64(control)) == 0 {
+                reached |= 1 << UInt64(control)
+                pending |= 1 << UInt64(control)
+            }
+        }
+        return visible
+    }
+
+    private func list(before action: Int, in graph: ActionGraph) -> [Int] {
+        let count = graph.ids.count
+        var reached = [Bool](repeating: false, count: count)
+        var visible = [Bool](repeating: false, count: fieldCount)
+        reached[action] = true
+        var queue = [action]
+        var head = 0
+        while head < queue.count {
+            let node = queue[head]
+            head += 1
+            for next in graph.dependencies[node] where next >= 0 && next < count {
+                if fieldPositions[next] >= 0 { visible[fieldPositions[next]] = true }
+                if !reached[next] {
+                    reached[next] = true
+                    queue.append(next)
+                }
+            }
+            if let control = graph.enclosing[node], control >= 0, control < count, !reached[control] {
+                reached[control] = true
+                queue.append(control)
+            }
+        }
+        return visible.indices.filter { visible[$0] }
     }
 }

@@ -11,18 +11,20 @@ struct GuardAnalysis {
         var path: String
         var optionalForm: String
         var range: Range<Int>
+        /// The path a guard must name to cover this read; nil when the read spells no path,
+        /// which no guard covers. More outer facts can only remove findings, those whose
+        /// key they contain: that lets one walk without outer facts serve every place.
+        var guardKey: String?
     }
 
     let checked: CELChecked
-    let source: String
     private(set) var varReads: Set<String> = []
     private(set) var unguarded: [Finding] = []
     /// Depth guard: parsed trees are bounded by the parser's limits, this is belt and braces.
     private var depth = 0
 
-    init(checked: CELChecked, source: String) {
+    init(checked: CELChecked) {
         self.checked = checked
-        self.source = source
     }
 
     /// The path a node spells, if it is names, field selections and literal indexes.
@@ -110,7 +112,7 @@ struct GuardAnalysis {
                 if path.map({ !guards.contains($0) }) ?? true {
                     let written = path ?? field
                     let operandText = Self.key(operand) ?? "..."
-                    unguarded.append(Finding(path: written, optionalForm: "\(operandText).?\(field)", range: expr.range))
+                    unguarded.append(Finding(path: written, optionalForm: "\(operandText).?\(field)", range: expr.range, guardKey: path))
                 }
             }
             walk(operand, guards: guards)

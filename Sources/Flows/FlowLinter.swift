@@ -22,23 +22,24 @@ public struct FlowLintResult: Sendable {
 /// ``YAMLReader`` and checking the streams with ``FlowChecker``, whatever the thread count;
 /// a test holds the two paths to that.
 public enum FlowLinter {
-    /// `minimumSectionSize` is for tests, which cut small files into many sections.
+    /// `minimumSectionSize` is for tests, which cut small files into many sections; `typing:
+    /// false` stops after the structural checks, for measuring them alone.
     public static func lint(
         _ files: [SourceFile], catalog: Catalog = .standard, workers: Int = FlowChecker.defaultWorkers,
-        minimumSectionSize: Int = 32 * 1024
+        minimumSectionSize: Int = 32 * 1024, typing: Bool = true
     ) -> FlowLintResult {
         let index = CatalogIndex.of(catalog)
         let units = workUnits(files, workers: workers, minimumSectionSize: minimumSectionSize)
         let memos = MemoPerWorker()
         var outcomes = ParallelWork.map(count: units.count, workers: workers) { item, worker in
             let unit = units[item]
-            return check(unit, of: files[unit.file], catalog: catalog, index: index, memo: memos.memo(for: worker))
+            return check(unit, of: files[unit.file], catalog: catalog, index: index, memo: typing ? memos.memo(for: worker) : nil)
         }
         // A file whose sections need a diagnostic of the reader is read again in one piece,
         // so those diagnostics are exactly those of a whole reading.
         var unitsByFile = [[Int]](repeating: [], count: files.count)
         for (position, unit) in units.enumerated() { unitsByFile[unit.file].append(position) }
-        let memo = memos.memo(for: 0)
+        let memo = typing ? memos.memo(for: 0) : nil
         for positions in unitsByFile where positions.count > 1 && positions.contains(where: { outcomes[$0].needsWholeFile }) {
             let file = units[positions[0]].file
             outcomes[positions[0]] = check(WorkUnit(file: file, section: nil), of: files[file], catalog: catalog, index: index, memo: memo)
@@ -85,7 +86,8 @@ public enum FlowLinter {
         var needsWholeFile = false
     }
 
-    private static func check(_ unit: WorkUnit, of file: SourceFile, catalog: Catalog, index: CatalogIndex, memo: TypingMemo) -> UnitOutcome {
+    /// `memo` is nil when flows are not to be typed.
+    private static func check(_ unit: WorkUnit, of file: SourceFile, catalog: Catalog, index: CatalogIndex, memo: TypingMemo?) -> UnitOutcome {
         var outcome = UnitOutcome()
         let eachDocument = { (document: YAMLDocument) in
             guard let root = document.root, FlowChecker.isFlowCandidate(root) else { return }
@@ -99,7 +101,7 @@ public enum FlowLinter {
         return outcome
     }
 
-    private static func check(_ root: YAMLNode, of file: SourceFile, catalog: Catalog, index: CatalogIndex, memo: TypingMemo) -> DocumentOutcome {
+    private static func check(_ root: YAMLNode, of file: SourceFile, catalog: Catalog, index: CatalogIndex, memo: TypingMemo?) -> DocumentOutcome {
         let decoded = FlowChecker.decode(root, file: file, catalog: catalog, index: index)
         var outcome = DocumentOutcome(
             flow: nil,
@@ -112,7 +114,7 @@ public enum FlowLinter {
         // Typed as the typing pass would: not when an error of its own lies inside the flow.
         // Errors found elsewhere (a duplicate name) drop the typing diagnostics afterwards.
         let ownErrors = ErrorLocations(decoded.scopeDiagnostics + decoded.decoderDiagnostics)
-        if !ownErrors.lieInside(flow) {
+        if let memo, !ownErrors.lieInside(flow) {
             outcome.typingDiagnostics = FlowTyper.type(flow, catalog: catalog, memo: memo).diagnostics
         }
         return outcome

@@ -116,4 +116,24 @@ import YAML
             #expect(linted.flowCount == expected.flowCount, "cut at \(cut)")
         }
     }
+
+    /// The typing memo is shared by every flow a thread types; flows typed each with a fresh
+    /// memo must give the same diagnostics.
+    @Test func aSharedTypingMemoChangesNothing() {
+        let files = Self.fixtureFiles
+        let shared = Self.checked(files)
+        let structural = FlowChecker.check(files.map { YAMLReader.read($0) }, workers: 1, typing: false)
+        var diagnostics = structural.diagnostics
+        for flow in structural.flows where !FlowTypingPass.hasErrors(flow, in: structural.diagnostics) {
+            diagnostics += FlowTyper.type(flow).diagnostics
+        }
+        diagnostics = Suppressions(files: files).filtered(diagnostics)
+        let expected = diagnostics.enumerated().sorted { lhs, rhs in
+            if Diagnostic.sourceOrder(lhs.element, rhs.element) { return true }
+            if Diagnostic.sourceOrder(rhs.element, lhs.element) { return false }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
+        #expect(shared.diagnostics.count > 100)
+        #expect(shared.diagnostics == expected)
+    }
 }

@@ -1,6 +1,9 @@
 import Catalog
 import Diagnostics
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import YAML
 
 /// The typing pass over a checked set of flows, as ``FlowChecker`` runs it: types every flow
@@ -105,13 +108,21 @@ public struct Suppressions: Sendable {
         return codes
     }
 
+    /// `memchr` to each `f`, then a compare: every file lint reads is searched whole, so this
+    /// runs over every byte of input (glibc's `memmem` is not visible to Swift).
     private static func mentionsMarker(_ bytes: [UInt8]) -> Bool {
         let needle = Array(marker.utf8)
-        guard bytes.count >= needle.count else { return false }
-        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
-            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        return bytes.withUnsafeBufferPointer { haystack in
+            guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
+            var start = 0
+            let lastStart = haystack.count - needle.count
+            while start <= lastStart, let found = memchr(base + start, Int32(first), lastStart - start + 1) {
+                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + position, needle, needle.count) == 0 { return true }
+                start = position + 1
+            }
+            return false
         }
-        return false
     }
 }
 

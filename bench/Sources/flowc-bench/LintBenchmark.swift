@@ -14,9 +14,8 @@ import YAML
 ///   less than the wall clock);
 /// - "all cores" figures read and check on every core, as `flowc lint` does, and are
 ///   wall-clock time, since several threads work.
-/// "read" composes the YAML trees (libyaml and the composer); "structural" reads and runs the
-/// structural checks over whole streams (``FlowChecker`` without typing); "lint" is what
-/// `flowc lint` runs (``FlowLinter``: every check, typing included, document by document).
+/// "read" composes the YAML trees (libyaml and the composer); "lint" is what `flowc lint` runs
+/// (``FlowLinter``: every check, document by document); "structural" is lint without typing.
 enum LintBenchmark {
     static func run(_ arguments: [String]) {
         let flows = option("--flows", in: arguments) ?? 2_000
@@ -76,13 +75,9 @@ enum LintBenchmark {
     }
 
     /// Lints `files` as `flowc lint` does (``FlowLinter``), on `workers` threads; with
-    /// `typing: false`, reads and checks the structure only (``FlowChecker``), for that phase's cost.
+    /// `typing: false`, without typing, for the structural checks' cost.
     private static func lint(_ files: [SourceFile], workers: Int, typing: Bool) -> (flows: Int, diagnostics: Int) {
-        guard typing else {
-            let result = FlowChecker.check(files.map { YAMLReader.read($0) }, catalog: .standard, workers: workers, typing: false)
-            return (result.flows.count, result.diagnostics.count)
-        }
-        let result = FlowLinter.lint(files, catalog: .standard, workers: workers)
+        let result = FlowLinter.lint(files, catalog: .standard, workers: workers, typing: typing)
         return (result.flowCount, result.diagnostics.count)
     }
 

@@ -9,42 +9,69 @@ public final class ActionGraph: Sendable {
     public let dependencies: [[Int]]
     /// The control action directly around each action.
     public let enclosing: [Int?]
-    private let indexByID: [String: Int]
+    /// Nil for a graph of a few actions, whose ids are scanned: a graph is made for every
+    /// flow linted, and hashing each id cost more than the scans its few lookups make.
+    private let indexByID: [String: Int]?
+    private static let hashedFrom = 16
 
     public init(ids: [String?], dependencies: [[Int]], enclosing: [Int?]) {
         self.ids = ids
         self.dependencies = dependencies
         self.enclosing = enclosing
-        var byID: [String: Int] = [:]
-        for (index, id) in ids.enumerated() {
-            if let id, byID[id] == nil { byID[id] = index }
+        if ids.count >= Self.hashedFrom {
+            var byID: [String: Int] = [:]
+            for (index, id) in ids.enumerated() {
+                if let id, byID[id] == nil { byID[id] = index }
+            }
+            indexByID = byID
+        } else {
+            indexByID = nil
         }
-        indexByID = byID
     }
 
-    public func index(of id: String) -> Int? { indexByID[id] }
+    public func index(of id: String) -> Int? {
+        if let indexByID { return indexByID[id] }
+        for (index, candidate) in ids.enumerated() {
+            if let candidate, sameText(candidate, id) { return index }
+        }
+        return nil
+    }
 
     /// The indices of the actions surely finished when `action` starts, in document order.
     /// A dependency edge makes its target finished; an enclosing edge only passes on what
     /// was finished when the control action started.
     public func finished(before action: Int) -> [Int] {
         guard ids.indices.contains(action) else { return [] }
-        var reached = Set<Int>([action])
-        var finished = Set<Int>()
+        // Flags by index rather than sets: asked for every action of every flow typed, and
+        // the sets' hashing and sorting were most of the cost.
+        var reached = [Bool](repeating: false, count: ids.count)
+        var finished = reached
+        reached[action] = true
         var queue = [action]
         var head = 0
+        var found = 0
         while head < queue.count {
             let node = queue[head]
             head += 1
             for next in dependencies[node] where ids.indices.contains(next) {
-                finished.insert(next)
-                if reached.insert(next).inserted { queue.append(next) }
+                if !finished[next] {
+                    finished[next] = true
+                    found += 1
+                }
+                if !reached[next] {
+                    reached[next] = true
+                    queue.append(next)
+                }
             }
-            if let control = enclosing[node], ids.indices.contains(control), reached.insert(control).inserted {
+            if let control = enclosing[node], ids.indices.contains(control), !reached[control] {
+                reached[control] = true
                 queue.append(control)
             }
         }
-        return finished.sorted()
+        var result: [Int] = []
+        result.reserveCapacity(found)
+        for index in finished.indices where finished[index] { result.append(index) }
+        return result
     }
 }
 

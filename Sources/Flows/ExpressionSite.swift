@@ -67,20 +67,46 @@ public enum TemplateSplitter {
             let count = text.utf8.count
             return Result(parts: count == 0 ? [] : [TemplatePart(kind: .literal, text: text, range: 0..<count)], unterminatedAt: nil)
         }
-        let bytes = Array(text.utf8)
+        return withBytes(of: text) { split(bytes: $0) }
+    }
+
+    /// Whether the text contains an unescaped `${{`.
+    public static func containsExpression(_ text: String) -> Bool {
+        guard YAMLScalar.contains(UInt8(ascii: "$"), in: text) else { return false }
+        return withBytes(of: text) { bytes in
+            var index = 0
+            while index < bytes.count {
+                if matches(bytes, at: index, "$${{") { index += 4; continue }
+                if matches(bytes, at: index, "${{") { return true }
+                index += 1
+            }
+            return false
+        }
+    }
+
+    /// The text's UTF-8 in place; a copy only for a string without contiguous storage.
+    private static func withBytes<R>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return Array(text.utf8).withUnsafeBufferPointer(body)
+    }
+
+    private static func split(bytes: UnsafeBufferPointer<UInt8>) -> Result {
         var parts: [TemplatePart] = []
-        var literal: [UInt8] = []
+        // The current literal runs from `literalStart`; it is copied out only when it ends,
+        // and unescaped only if it holds a `$${{`.
         var literalStart = 0
+        var literalHasEscape = false
         var index = 0
         func flushLiteral(upTo end: Int) {
-            if !literal.isEmpty {
-                parts.append(TemplatePart(kind: .literal, text: String(decoding: literal, as: UTF8.self), range: literalStart..<end))
+            if end > literalStart {
+                let text = literalText(UnsafeBufferPointer(rebasing: bytes[literalStart..<end]), unescaping: literalHasEscape)
+                parts.append(TemplatePart(kind: .literal, text: text, range: literalStart..<end))
             }
-            literal = []
+            literalHasEscape = false
         }
         while index < bytes.count {
             if matches(bytes, at: index, "$${{") {
-                literal += Array("${{".utf8)
+                literalHasEscape = true
                 index += 4
                 continue
             }
@@ -89,33 +115,37 @@ public enum TemplateSplitter {
                 guard let close = closingBraces(bytes, from: index + 3) else {
                     return Result(parts: parts, unterminatedAt: index)
                 }
-                let source = String(decoding: bytes[(index + 3)..<close], as: UTF8.self)
+                let source = String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 3)..<close]), as: UTF8.self)
                 parts.append(TemplatePart(kind: .expression, text: source, range: (index + 3)..<close))
                 index = close + 2
                 literalStart = index
                 continue
             }
-            literal.append(bytes[index])
             index += 1
         }
         flushLiteral(upTo: bytes.count)
         return Result(parts: parts, unterminatedAt: nil)
     }
 
-    /// Whether the text contains an unescaped `${{`.
-    public static func containsExpression(_ text: String) -> Bool {
-        guard YAMLScalar.contains(UInt8(ascii: "$"), in: text) else { return false }
-        let bytes = Array(text.utf8)
+    /// A literal's text, with each `$${{` written as `${{`.
+    private static func literalText(_ bytes: UnsafeBufferPointer<UInt8>, unescaping: Bool) -> String {
+        guard unescaping else { return String(decoding: bytes, as: UTF8.self) }
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count)
         var index = 0
         while index < bytes.count {
-            if matches(bytes, at: index, "$${{") { index += 4; continue }
-            if matches(bytes, at: index, "${{") { return true }
-            index += 1
+            if matches(bytes, at: index, "$${{") {
+                text += "${{".utf8
+                index += 4
+            } else {
+                text.append(bytes[index])
+                index += 1
+            }
         }
-        return false
+        return String(decoding: text, as: UTF8.self)
     }
 
-    private static func matches(_ bytes: [UInt8], at index: Int, _ pattern: StaticString) -> Bool {
+    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, _ pattern: StaticString) -> Bool {
         let count = pattern.utf8CodeUnitCount
         guard index + count <= bytes.count else { return false }
         return pattern.withUTF8Buffer { buffer in
@@ -124,7 +154,7 @@ public enum TemplateSplitter {
         }
     }
 
-    private static func closingBraces(_ bytes: [UInt8], from start: Int) -> Int? {
+    private static func closingBraces(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         var depth = 0
         var quote: UInt8?
         var index = start
@@ -262,7 +292,11 @@ public struct ScopedExpression: Sendable {
     private var siteStorage: Boxed<ExpressionSite>
     /// Where it stands, for messages and tests: `conditions[0]`, `vars.headline`,
     /// `actions.notify.with.url`, `actions.loop.items`.
-    public var path: String
+    public var path: String {
+        get { pathStorage.text }
+        set { pathStorage = .text(newValue) }
+    }
+    private var pathStorage: ExpressionPath
     /// The actions that have surely finished here (`actions.ID` is readable).
     public var actions: ActionVisibility
     /// Ids of the actions that have surely finished here, in document order.
@@ -273,10 +307,54 @@ public struct ScopedExpression: Sendable {
     public var loopVariables: [String]
 
     init(site: ExpressionSite, path: String, actions: ActionVisibility, visibleVars: [String], loopVariables: [String]) {
+        self.init(site: site, path: .text(path), actions: actions, visibleVars: visibleVars, loopVariables: loopVariables)
+    }
+
+    init(site: ExpressionSite, path: ExpressionPath, actions: ActionVisibility, visibleVars: [String], loopVariables: [String]) {
         siteStorage = Boxed(site)
-        self.path = path
+        pathStorage = path
         self.actions = actions
         self.visibleVars = visibleVars
         self.loopVariables = loopVariables
+    }
+}
+
+/// Where an expression stands, kept in parts: every lint makes a path for every expression
+/// and reads almost none, so the text is put together only when asked for.
+enum ExpressionPath: Sendable {
+    /// How an action is named in a path: as ``FlowAction/displayName`` says.
+    enum ActionName: Sendable {
+        case id(String)
+        case line(Int)
+
+        init(id: String?, span: SourceSpan) {
+            if let id {
+                self = .id(id)
+            } else {
+                self = .line(span.start.line)
+            }
+        }
+
+        var text: String {
+            switch self {
+            case .id(let id): return id
+            case .line(let line): return "(action at line \(line))"
+            }
+        }
+    }
+
+    case text(String)
+    /// `BASE.NAME`: `trigger.threshold`, `vars.headline`.
+    case member(String, String)
+    /// `actions.ACTION.KEY`, or `actions.ACTION.KEY.NAME` for an input (`with.url`).
+    case action(ActionName, String, String?)
+
+    var text: String {
+        switch self {
+        case .text(let text): return text
+        case .member(let base, let name): return "\(base).\(name)"
+        case .action(let action, let key, nil): return "actions.\(action.text).\(key)"
+        case .action(let action, let key, let name?): return "actions.\(action.text).\(key).\(name)"
+        }
     }
 }

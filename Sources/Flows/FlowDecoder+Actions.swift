@@ -6,70 +6,86 @@ import YAML
 extension FlowDecoder {
     // MARK: - Actions
 
-    mutating func decodeActionList(_ node: YAMLNode, what: String, isFlowLevel: Bool) -> ActionList {
-        guard let items = node.sequence else {
-            wrongKind(node, expected: "a sequence of actions", for: what)
+    mutating func decodeActionList(_ node: YAMLNode, what: @autoclosure () -> String, isFlowLevel: Bool) -> ActionList {
+        guard case .sequence(let items) = node.kind else {
+            wrongKind(node, expected: "a sequence of actions", for: what())
             return ActionList(actions: [], span: node.span)
         }
         if items.isEmpty {
             if isFlowLevel {
                 error(.flowEmptyActions, "a flow needs at least one action", at: node.span, label: "`actions` is empty")
             } else {
-                report(.warning(.flowEmptyNestedList, "`\(what)` has no actions", at: node.span))
+                report(.warning(.flowEmptyNestedList, "`\(what())` has no actions", at: node.span))
             }
         }
         var actions: [FlowAction] = []
         actions.reserveCapacity(items.count)
-        for item in items { actions.append(decodeAction(item)) }
+        for item in items { decodeAction(item, into: &actions) }
         return ActionList(actions: actions, span: node.span)
     }
 
-    mutating func decodeAction(_ node: YAMLNode) -> FlowAction {
+    /// Decodes the action `node` and appends it to `actions`: made in place there, since
+    /// returning the (large) action copied it twice (measured).
+    mutating func decodeAction(_ node: YAMLNode, into actions: inout [FlowAction]) {
         let position = nextActionIndex
         nextActionIndex += 1
-        var action = FlowAction(
-            index: position, id: nil, type: nil, kind: .unknown, span: node.span, description: nil, inputs: [], condition: nil,
-            runAfter: nil, retry: nil, timeout: nil, controlKeys: [])
-        guard let pairs = node.mapping else {
-            error(.flowWrongKind, "expected an action (a mapping with `id` and `type`), found \(foundDescription(node))", at: node.span)
-            return action
+        let span = node.span
+        guard case .mapping(let pairs) = node.kind else {
+            error(.flowWrongKind, "expected an action (a mapping with `id` and `type`), found \(foundDescription(node))", at: span)
+            actions.append(FlowAction(
+                index: position, id: nil, type: nil, kind: .unknown, span: span, description: nil, inputs: [], condition: nil,
+                runAfter: nil, retry: nil, timeout: nil, controlKeys: []))
+            return
         }
+        // The parts are gathered in locals and the action is made at the end: setting the
+        // fields of a (large) action one by one copied it, which measured as a tenth of decoding.
+        let written = ActionKeys(pairs, commonKeys: index.commonKeys.names)
+        // Names and spans are kept apart until the action is made: optional `Located` values
+        // are copied and destroyed through generic witnesses, which measured as slow.
+        var typeName: String?
+        var typeSpan: SourceSpan?
+        var kind = ActionKind.unknown
         var actionInfo: CatalogIndex.ActionInfo?
         var controlInfo: CatalogIndex.ControlInfo?
         // The type decides which keys are valid, so read it first.
-        if let typeNode = node["type"], let name = string(typeNode, for: "type") {
-            action.type = Located(name, at: typeNode.span)
-            if let known = index.actions[name] {
+        if let typeNode = written.type, let name = string(typeNode, for: "type") {
+            typeName = name
+            typeSpan = typeNode.span
+            switch index.actionType(named: name) {
+            case .action(let known):
                 actionInfo = known
-                action.kind = .action(known.action.name)
-            } else if let known = index.controls[name] {
+                kind = .action(known.action.name)
+            case .control(let known):
                 controlInfo = known
-                action.kind = .control(known.control.name)
-            } else {
+                kind = .control(known.control.name)
+            case nil:
                 reportUnknownName(
                     .flowUnknownActionType, "unknown action type `\(name)`", name, candidates: index.actionTypeNames, at: typeNode.span,
                     listing: "action types")
             }
         }
-        if let idNode = node["id"], let id = string(idNode, for: "id") {
-            checkIdentifier(id, at: idNode.span, what: "action id")
-            action.id = Located(id, at: idNode.span)
+        var idName: String?
+        var idSpan: SourceSpan?
+        if let idNode = written.id, let name = string(idNode, for: "id") {
+            let span = idNode.span
+            checkIdentifier(name, at: span, what: "action id")
+            idName = name
+            idSpan = span
         }
         let context: String
         let allowed: [String]
-        let control = controlInfo?.control
         if let actionInfo {
             context = actionInfo.context
-            allowed = index.commonKeyNames
+            allowed = index.commonKeys.names
         } else if let controlInfo {
             context = controlInfo.context
             allowed = controlInfo.allowed
         } else {
             context = "an action"
-            allowed = index.commonKeyNames
+            allowed = index.commonKeys.names
         }
         var keyed = pairs
-        if let control, let with = keyed.first(where: { $0.key.scalar?.value == "with" }) {
+        if let control = controlInfo?.control, let with = written.with {
             // A common slip: control keys sit on the action itself, not under `with`.
             let keys = control.keys.map { "`\($0.name)`" }.joined(separator: ", ")
             report(Diagnostic(
@@ -77,65 +93,135 @@ extension FlowDecoder {
                 label: "write \(keys) directly on the action"))
             keyed.removeAll { $0.key.scalar?.value == "with" }
         }
-        let entries = entries(of: keyed, allowed: allowed, context: context, checkUnknown: action.kind != .unknown)
-        let id = action.id
-        func described() -> String { id.map { "action `\($0.value)`" } ?? "this action" }
-        requireKeys(index.requiredCommonKeys, in: entries, anchor: anchor(pairs, node), context: described())
-        if let controlInfo {
-            requireKeys(controlInfo.requiredKeys, in: entries, anchor: action.type?.span ?? anchor(pairs, node), context: described())
+        let checkUnknown = kind != .unknown
+        let present: PresentKeys
+        if controlInfo == nil, written.allCommon {
+            // Nothing to report, and the first pass found the keys already.
+            if !suggestedKeys.isEmpty { suggestedKeys = [] }
+            present = written.common
+        } else {
+            present = checkKeys(keyed, allowed: allowed, context: context, checkUnknown: checkUnknown)
         }
-        if case .action(let name) = action.kind, let definition = actionInfo, !definition.requiredInputs.isEmpty,
-           node["with"] == nil, !suggestedKeys.contains("with") {
-            let required = definition.requiredInputs.map { "`\($0)`" }
+        func described() -> String { idName.map { "action `\($0)`" } ?? "this action" }
+        requireKeys(
+            index.commonKeys.required, present: present, in: keyed, allowed: allowed, checkUnknown: checkUnknown,
+            anchor: Self.anchor(pairs, node), context: described())
+        if let controlInfo {
+            requireKeys(
+                controlInfo.keys.required, present: present, in: keyed, allowed: allowed, checkUnknown: checkUnknown,
+                anchor: typeSpan ?? Self.anchor(pairs, node), context: described())
+        }
+        if case .action(let name) = kind, let definition = actionInfo, !definition.inputs.required.isEmpty,
+           written.with == nil, !suggestedKeys.contains("with") {
+            let required = definition.inputs.required.map { "`\($0)`" }
             let described = described()
             if !required.isEmpty {
-                error(.flowMissingKey, "missing required key `with` in \(described)", at: action.type?.span ?? anchor(pairs, node),
+                error(.flowMissingKey, "missing required key `with` in \(described)", at: typeSpan ?? Self.anchor(pairs, node),
                       label: "`\(name)` needs \(required.joined(separator: ", "))")
             }
         }
-        action.writtenKeys.reserveCapacity(entries.count)
-        for entry in entries {
-            let value = entry.pair.value
-            action.writtenKeys.append(WrittenKey(name: entry.name, span: entry.pair.key.span))
-            if let key = controlInfo?.keyByName[entry.name] {
+        var writtenKeys: [WrittenKey] = []
+        writtenKeys.reserveCapacity(keyed.count)
+        var description: String?
+        var inputs: [FlowArgument] = []
+        var condition: ExpressionSite?
+        var runAfter: RunAfter?
+        var retry: RetrySpec?
+        var timeout: Located<FlowDuration>?
+        var controlKeys: [ControlKey] = []
+        // Actions and unknown types allow the common keys, whose positions are then known.
+        let allowsCommonKeys = controlInfo == nil
+        for pair in keyed {
+            guard case .scalar(let key) = pair.key.kind, !key.isNullValue else { continue }
+            let name = key.value
+            let allowedPosition = keyPosition(name, in: allowed)
+            if checkUnknown, allowedPosition == nil { continue }
+            let value = pair.value
+            let keySpan = pair.key.span
+            writtenKeys.append(WrittenKey(name: name, span: keySpan))
+            if let controlInfo, let key = controlInfo.keys.spec(named: name) {
                 if let decoded = decodeControlKey(value, key: key) {
-                    action.controlKeys.append(ControlKey(name: entry.name, keySpan: entry.pair.key.span, value: decoded))
+                    controlKeys.append(ControlKey(name: name, keySpan: keySpan, value: decoded))
                 }
                 continue
             }
-            switch entry.name {
-            case "id", "type":
+            let common = allowsCommonKeys ? allowedPosition : keyPosition(name, in: index.commonKeys.names)
+            switch common.map({ index.commonKeyRoles[$0] }) ?? CatalogIndex.commonKey(named: name) {
+            case .id, .type:
                 break
-            case "description":
-                action.description = string(value, for: "description")
-            case "with":
+            case .description:
+                description = string(value, for: "description")
+            case .with:
                 if let actionInfo {
-                    action.inputs = decodeInputs(value, action: actionInfo)
-                } else if action.kind == .unknown, value.mapping == nil {
+                    inputs = decodeInputs(value, action: actionInfo)
+                } else if kind == .unknown, value.mapping == nil {
                     wrongKind(value, expected: "a mapping of inputs", for: "with")
                 }
-            case "if":
-                action.condition = bareExpression(value, type: "bool", what: "if")
-            case "run_after":
-                let parameter = index.commonKeyByName["run_after"]
-                action.runAfter = decodeRunAfter(value, keySpan: entry.pair.key.span, parameter: parameter)
-            case "retry":
-                action.retry = decodeRetry(value, parameter: index.commonKeyByName["retry"])
-            case "timeout":
+            case .condition:
+                condition = bareExpression(value, type: "bool", what: "if")
+            case .runAfter:
+                runAfter = decodeRunAfter(value, keySpan: keySpan)
+            case .retry:
+                retry = decodeRetry(value)
+            case .timeout:
                 if let duration = duration(value, for: "timeout") {
                     if duration.milliseconds == 0 {
                         error(.flowDurationOutOfRange, "`timeout` must be longer than zero", at: value.span)
                     } else {
-                        action.timeout = Located(duration, at: value.span)
+                        timeout = Located(duration, at: value.span)
                     }
                 }
-            default:
-                if let parameter = index.commonKeyByName[entry.name] {
-                    _ = self.value(value, for: parameter, what: entry.name)
+            case .other:
+                if let common {
+                    _ = self.value(value, for: index.commonKeys.specs[common], what: name)
                 }
             }
         }
-        return action
+        let id = idName.flatMap { name in idSpan.map { Located(name, at: $0) } }
+        let type = typeName.flatMap { name in typeSpan.map { Located(name, at: $0) } }
+        actions.append(FlowAction(
+            index: position, id: id, type: type, kind: kind, span: span, description: description, inputs: inputs,
+            condition: condition, runAfter: runAfter, retry: retry, timeout: timeout, controlKeys: controlKeys))
+        actions[actions.count - 1].writtenKeys = writtenKeys
+    }
+
+    /// The keys an action's other keys depend on, and which common keys it has, found in
+    /// one pass: each look at a pair's key copies it, and the pairs are read enough times.
+    private struct ActionKeys {
+        var type: YAMLNode?
+        var id: YAMLNode?
+        var with: YAMLPair?
+        /// The common keys written, as ``FlowDecoder/checkKeys(_:allowed:context:checkUnknown:)``
+        /// finds them when they are the keys allowed.
+        var common = PresentKeys()
+        /// Whether every key is a string naming a common key: then checking the keys of an
+        /// action that takes the common keys reports nothing.
+        var allCommon = true
+
+        /// The first pair of each name, as ``YAMLNode/subscript(_:)`` finds it.
+        init(_ pairs: [YAMLPair], commonKeys: [String]) {
+            for pair in pairs {
+                guard case .scalar(let key) = pair.key.kind else {
+                    allCommon = false
+                    continue
+                }
+                let name = key.value
+                if key.isNullValue {
+                    allCommon = false
+                } else if let position = keyPosition(name, in: commonKeys) {
+                    common.insert(position)
+                } else {
+                    allCommon = false
+                }
+                if type == nil, sameText(name, "type") {
+                    type = pair.value
+                } else if id == nil, sameText(name, "id") {
+                    id = pair.value
+                } else if with == nil, sameText(name, "with") {
+                    with = pair
+                }
+            }
+        }
     }
 
     static func article(_ word: String) -> String {
@@ -144,47 +230,68 @@ extension FlowDecoder {
     }
 
     mutating func decodeInputs(_ node: YAMLNode, action info: CatalogIndex.ActionInfo) -> [FlowArgument] {
-        guard let pairs = node.mapping else {
+        guard case .mapping(let pairs) = node.kind else {
             wrongKind(node, expected: "a mapping of inputs", for: "with")
             return []
         }
-        let action = info.action
-        let entries = entries(of: pairs, allowed: info.inputNames, context: "the inputs of `\(action.name)`")
-        requireKeys(info.requiredInputs, in: entries, anchor: anchor(pairs, node), context: "`with` of `\(action.name)`")
+        let inputs = info.inputs
+        let present = checkKeys(pairs, allowed: inputs.names, context: info.inputsContext)
+        requireKeys(
+            inputs.required, present: present, in: pairs, allowed: inputs.names, anchor: Self.anchor(pairs, node),
+            context: info.withContext)
         var arguments: [FlowArgument] = []
-        arguments.reserveCapacity(entries.count)
-        for entry in entries {
-            guard let parameter = info.inputByName[entry.name] else { continue }
-            let value = value(entry.pair.value, for: parameter, what: "with.\(entry.name)")
-            arguments.append(FlowArgument(name: entry.name, keySpan: entry.pair.key.span, value: value))
+        arguments.reserveCapacity(pairs.count)
+        for pair in pairs {
+            guard case .scalar(let key) = pair.key.kind, !key.isNullValue, let position = keyPosition(key.value, in: inputs.names) else {
+                continue
+            }
+            let name = key.value
+            let value = value(pair.value, for: inputs.specs[position], what: "with.\(name)")
+            arguments.append(FlowArgument(name: name, keySpan: pair.key.span, value: value))
         }
-        for group in action.exclusive where entries.count(where: { group.contains($0.name) }) > 1 {
-            let given = entries.filter { group.contains($0.name) }
-            guard given.count > 1, let first = given.first else { continue }
-            for other in given.dropFirst() {
+        for group in info.action.exclusive where Self.mayHoldTwo(of: group, present: present, names: inputs.names) {
+            var first: (name: String, span: SourceSpan)?
+            for pair in pairs {
+                guard let name = acceptedKey(pair, allowed: inputs.names), group.contains(name) else { continue }
+                guard let given = first else {
+                    first = (name, pair.key.span)
+                    continue
+                }
                 report(Diagnostic(
-                    .flowExclusiveInputs, .error, "`\(other.name)` cannot be used together with `\(first.name)`", at: other.pair.key.span,
+                    .flowExclusiveInputs, .error, "`\(name)` cannot be used together with `\(given.name)`", at: pair.key.span,
                     label: "at most one of " + group.map { "`\($0)`" }.joined(separator: ", ") + " may be given")
-                    .with(secondary: "`\(first.name)` given here", at: first.pair.key.span))
+                    .with(secondary: "`\(given.name)` given here", at: given.span))
             }
         }
         return arguments
     }
 
-    mutating func decodeControlKey(_ node: YAMLNode, key: Parameter) -> ControlValue? {
+    /// Whether two names of `group` may have been given, as far as `present` tells: most
+    /// actions give at most one, and then the pairs need no other look.
+    private static func mayHoldTwo(of group: [String], present: PresentKeys, names: [String]) -> Bool {
+        var given = 0
+        for name in group {
+            guard let position = keyPosition(name, in: names) else { continue }
+            if position >= PresentKeys.tracked || present.contains(position) { given += 1 }
+        }
+        return given > 1
+    }
+
+    mutating func decodeControlKey(_ node: YAMLNode, key: KeySpec) -> ControlValue? {
         let what = key.name
         switch key.kind {
-        case "actions":
+        case .actions:
             return .actions(decodeActionList(node, what: what, isFlowLevel: false))
-        case "cases":
-            guard let pairs = node.mapping else {
+        case .cases:
+            guard case .mapping(let pairs) = node.kind else {
                 wrongKind(node, expected: "a mapping of case values to action lists", for: what)
                 return nil
             }
             if pairs.isEmpty { report(.warning(.flowEmptyNestedList, "`\(what)` has no cases", at: node.span)) }
             var cases: [SwitchCase] = []
+            cases.reserveCapacity(pairs.count)
             for pair in pairs {
-                guard let scalar = pair.key.scalar, !scalar.isNull else {
+                guard case .scalar(let scalar) = pair.key.kind, !scalar.isNullValue else {
                     error(.flowWrongKind, "expected a string or integer case value, found \(foundDescription(pair.key))", at: pair.key.span)
                     continue
                 }
@@ -192,76 +299,82 @@ extension FlowDecoder {
                 cases.append(SwitchCase(value: Located(scalar.value, at: pair.key.span), actions: list))
             }
             return .cases(cases)
-        case "branches":
-            guard let items = node.sequence else {
+        case .branches:
+            guard case .sequence(let items) = node.kind else {
                 wrongKind(node, expected: "a sequence of action lists", for: what)
                 return nil
             }
             if items.isEmpty { report(.warning(.flowEmptyNestedList, "`\(what)` has no branches", at: node.span)) }
-            return .branches(items.enumerated().map { decodeActionList($0.element, what: "\(what)[\($0.offset)]", isFlowLevel: false) })
-        case "expression":
-            return bareExpression(node, type: key.type, what: what).map(ControlValue.expression)
-        case "name":
+            var branches: [ActionList] = []
+            branches.reserveCapacity(items.count)
+            for (offset, item) in items.enumerated() {
+                branches.append(decodeActionList(item, what: "\(what)[\(offset)]", isFlowLevel: false))
+            }
+            return .branches(branches)
+        case .expression:
+            return bareExpression(node, type: key.parameter.type, what: what).map(ControlValue.expression)
+        case .name:
             guard let name = string(node, for: what) else { return nil }
             guard checkIdentifier(name, at: node.span, what: "`\(what)` name") else { return nil }
             return .name(Located(name, at: node.span))
-        default:
+        case .literal, .other:
             return .value(value(node, for: key, what: what))
         }
     }
 
-    mutating func decodeRunAfter(_ node: YAMLNode, keySpan: SourceSpan, parameter: Parameter?) -> RunAfter? {
-        guard let pairs = node.mapping else {
+    mutating func decodeRunAfter(_ node: YAMLNode, keySpan: SourceSpan) -> RunAfter? {
+        guard case .mapping(let pairs) = node.kind else {
             wrongKind(node, expected: "a mapping of action ids to statuses", for: "run_after")
             return nil
         }
-        let statuses = parameter?.values ?? defaultStatuses
+        let statuses = index.runAfterStatuses
         var entries: [RunAfterEntry] = []
+        entries.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard let target = pair.key.scalar, !target.isNull else {
+            guard case .scalar(let target) = pair.key.kind, !target.isNullValue else {
                 error(.flowWrongKind, "expected an action id in `run_after`, found \(foundDescription(pair.key))", at: pair.key.span)
                 continue
             }
             var listed: [Located<String>] = []
-            let items: [YAMLNode]
-            if let sequence = pair.value.sequence {
-                items = sequence
-            } else if pair.value.scalar.map({ !$0.isNull }) == true {
-                items = [pair.value]
-            } else {
-                wrongKind(pair.value, expected: "a sequence of statuses", for: "run_after.\(target.value)")
-                items = []
-            }
-            if items.isEmpty, pair.value.sequence != nil {
-                error(.flowWrongKind, "`run_after.\(target.value)` needs at least one status", at: pair.value.span,
-                      label: "list one or more of " + statuses.map { "`\($0)`" }.joined(separator: ", "))
-            }
-            for item in items {
-                guard let status = string(item, for: "run_after.\(target.value)") else { continue }
-                if checkEnum(status, values: statuses, at: item.span, what: "run_after.\(target.value)") {
-                    listed.append(Located(status, at: item.span))
+            let value = pair.value
+            switch value.kind {
+            case .sequence(let items):
+                if items.isEmpty {
+                    error(.flowWrongKind, "`run_after.\(target.value)` needs at least one status", at: value.span,
+                          label: "list one or more of " + statuses.map { "`\($0)`" }.joined(separator: ", "))
                 }
+                listed.reserveCapacity(items.count)
+                for item in items {
+                    if let status = runAfterStatus(item, target: target.value, statuses: statuses) { listed.append(status) }
+                }
+            case .scalar(let scalar) where !scalar.isNullValue:
+                if let status = runAfterStatus(value, target: target.value, statuses: statuses) { listed.append(status) }
+            default:
+                wrongKind(value, expected: "a sequence of statuses", for: "run_after.\(target.value)")
             }
             entries.append(RunAfterEntry(target: Located(target.value, at: pair.key.span), statuses: listed))
         }
         return RunAfter(keySpan: keySpan, entries: entries)
     }
 
-    mutating func decodeRetry(_ node: YAMLNode, parameter: Parameter?) -> RetrySpec? {
-        guard let pairs = node.mapping else {
+    private mutating func runAfterStatus(_ item: YAMLNode, target: String, statuses: [String]) -> Located<String>? {
+        guard let status = string(item, for: "run_after.\(target)") else { return nil }
+        guard checkEnum(status, values: statuses, at: item.span, what: "run_after.\(target)") else { return nil }
+        return Located(status, at: item.span)
+    }
+
+    mutating func decodeRetry(_ node: YAMLNode) -> RetrySpec? {
+        guard case .mapping(let pairs) = node.kind else {
             wrongKind(node, expected: "a mapping such as `{attempts: 3, backoff: exponential, delay: 1s}`", for: "retry")
             return nil
         }
         var retry = RetrySpec(span: node.span)
-        var retryKeys = ["attempts", "backoff", "delay", "max_delay"]
-        if let parameter, parameter == index.commonKeyByName["retry"], let known = index.retryKeys {
-            retryKeys = known
-        } else if let type = parameter.flatMap({ try? CatalogType.parse($0.type) }), case .record(let fields) = type {
-            retryKeys = fields.map(\.name)
-        }
-        for entry in entries(of: pairs, allowed: retryKeys, context: "`retry`") {
-            let value = entry.pair.value
-            switch entry.name {
+        let retryKeys = index.retryKeys
+        checkKeys(pairs, allowed: retryKeys, context: "`retry`")
+        for pair in pairs {
+            guard let name = acceptedKey(pair, allowed: retryKeys) else { continue }
+            let value = pair.value
+            switch name {
             case "attempts":
                 guard let attempts = integer(value, for: "retry.attempts") else { break }
                 if attempts < 1 {
@@ -272,7 +385,7 @@ extension FlowDecoder {
                 }
             case "backoff":
                 if let text = string(value, for: "retry.backoff"),
-                   checkEnum(text, values: backoffValues, at: value.span, what: "retry.backoff") {
+                   checkEnum(text, values: Self.backoffValues, at: value.span, what: "retry.backoff") {
                     retry.backoff = Located(text, at: value.span)
                 }
             case "delay":

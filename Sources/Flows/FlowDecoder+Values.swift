@@ -7,19 +7,18 @@ extension FlowDecoder {
     // MARK: - Values
 
     /// A value read as its catalog parameter's `kind` says.
-    mutating func value(_ node: YAMLNode, for parameter: Parameter, what: @autoclosure () -> String) -> FlowValue {
-        let type = index.type(of: parameter)
-        switch parameter.kind {
-        case "expression":
-            if let site = bareExpression(node, type: parameter.type, what: what()) { return .expression(site) }
+    mutating func value(_ node: YAMLNode, for spec: KeySpec, what: @autoclosure () -> String) -> FlowValue {
+        switch spec.kind {
+        case .expression:
+            if let site = bareExpression(node, type: spec.parameter.type, what: what()) { return .expression(site) }
             return .null(node.span)
-        case "literal":
-            return read(node, ValueShape(parameter, type: type, expressions: false), what: what())
-        case "name":
+        case .literal:
+            return read(node, ValueShape(spec, expressions: false), what: what())
+        case .name:
             if let name = string(node, for: what()) { checkIdentifier(name, at: node.span, what: "`\(what())` name") }
             return node.scalar.map { .literal($0, node.span) } ?? .null(node.span)
-        default:
-            return read(node, ValueShape(parameter, type: type, expressions: true), what: what())
+        case .actions, .cases, .branches, .other:
+            return read(node, ValueShape(spec, expressions: true), what: what())
         }
     }
 
@@ -37,9 +36,9 @@ extension FlowDecoder {
             self.expressions = expressions
         }
 
-        init(_ parameter: Parameter, type: CatalogType, expressions: Bool) {
-            self.init(type: type, values: parameter.values, expressions: expressions)
-            acceptsSingle = parameter.acceptsSingle
+        init(_ spec: KeySpec, expressions: Bool) {
+            self.init(type: spec.type, values: spec.values, expressions: expressions)
+            acceptsSingle = spec.acceptsSingle
         }
 
         /// The shape of an element or field; enum words carry over to list elements only.
@@ -68,7 +67,7 @@ extension FlowDecoder {
                 return read(node, shape.element(element, keepValues: true), what: what())
             }
             checkScalar(node, scalar, type: type, values: shape.values, what: what())
-            return scalar.isNull ? .null(node.span) : .literal(scalar, node.span)
+            return scalar.isNullValue ? .null(node.span) : .literal(scalar, node.span)
         case .sequence(let items):
             let element: CatalogType
             switch type {
@@ -79,25 +78,30 @@ extension FlowDecoder {
                 return .null(node.span)
             }
             let elementShape = shape.element(element, keepValues: true)
-            let read = items.enumerated().map { self.read($0.element, elementShape, what: "\(what())[\($0.offset)]") }
+            var read: [FlowValue] = []
+            read.reserveCapacity(items.count)
+            for (offset, item) in items.enumerated() {
+                read.append(self.read(item, elementShape, what: "\(what())[\(offset)]"))
+            }
             return .list(read, node.span)
         case .mapping(let pairs):
             switch type {
             case .map(_, let valueType):
-                return .map(mapEntries(pairs, what: what()) { decoder, name, value in
-                    decoder.read(value, shape.element(valueType), what: "\(what()).\(name)")
-                }, node.span)
+                return .map(mapEntries(pairs, shape.element(valueType), what: what()), node.span)
             case .dyn:
-                return .map(mapEntries(pairs, what: what()) { decoder, name, value in
-                    decoder.read(value, shape.element(.dyn), what: "\(what()).\(name)")
-                }, node.span)
+                return .map(mapEntries(pairs, shape.element(.dyn), what: what()), node.span)
             case .record(let fields):
-                let known = entries(of: pairs, allowed: fields.map(\.name), context: "`\(what())`")
-                requireKeys(fields.filter { !$0.optional }.map(\.name), in: known, anchor: anchor(pairs, node), context: "`\(what())`")
-                let mapped = known.compactMap { entry -> FlowValue.MapEntry? in
-                    guard let field = fields.first(where: { $0.name == entry.name }) else { return nil }
-                    let value = read(entry.pair.value, shape.element(field.type), what: "\(what()).\(entry.name)")
-                    return FlowValue.MapEntry(key: Located(entry.name, at: entry.pair.key.span), value: value)
+                let names = fields.map(\.name)
+                let present = checkKeys(pairs, allowed: names, context: "`\(what())`")
+                requireKeys(
+                    fields.filter { !$0.optional }.map(\.name), present: present, in: pairs, allowed: names,
+                    anchor: Self.anchor(pairs, node), context: "`\(what())`")
+                var mapped: [FlowValue.MapEntry] = []
+                mapped.reserveCapacity(pairs.count)
+                for pair in pairs {
+                    guard let name = acceptedKey(pair, allowed: names), let position = keyPosition(name, in: names) else { continue }
+                    let value = read(pair.value, shape.element(fields[position].type), what: "\(what()).\(name)")
+                    mapped.append(FlowValue.MapEntry(key: Located(name, at: pair.key.span), value: value))
                 }
                 return .map(mapped, node.span)
             default:
@@ -107,16 +111,18 @@ extension FlowDecoder {
         }
     }
 
-    mutating func mapEntries(
-        _ pairs: [YAMLPair], what: @autoclosure () -> String, _ read: (inout FlowDecoder, String, YAMLNode) -> FlowValue
-    ) -> [FlowValue.MapEntry] {
+    /// The entries of a `map` value, each read with `valueShape`.
+    mutating func mapEntries(_ pairs: [YAMLPair], _ valueShape: ValueShape, what: @autoclosure () -> String) -> [FlowValue.MapEntry] {
         var result: [FlowValue.MapEntry] = []
+        result.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard let key = pair.key.scalar, !key.isNull else {
+            guard case .scalar(let key) = pair.key.kind, !key.isNullValue else {
                 error(.flowWrongKind, "expected a string key in `\(what())`, found \(foundDescription(pair.key))", at: pair.key.span)
                 continue
             }
-            result.append(FlowValue.MapEntry(key: Located(key.value, at: pair.key.span), value: read(&self, key.value, pair.value)))
+            let name = key.value
+            let value = read(pair.value, valueShape, what: "\(what()).\(name)")
+            result.append(FlowValue.MapEntry(key: Located(name, at: pair.key.span), value: value))
         }
         return result
     }
@@ -125,7 +131,7 @@ extension FlowDecoder {
     mutating func checkScalar(
         _ node: YAMLNode, _ scalar: YAMLScalar, type: CatalogType, values: [String]?, what: @autoclosure () -> String
     ) {
-        if scalar.isNull {
+        if scalar.isNullValue {
             if type != .dyn && type != .null { wrongKind(node, expected: expectedDescription(type), for: what()) }
             return
         }
@@ -153,7 +159,7 @@ extension FlowDecoder {
 
     /// A scalar's text; any non-null scalar is a string (YAML 1.1's typing does not apply).
     mutating func string(_ node: YAMLNode, for what: @autoclosure () -> String) -> String? {
-        guard let scalar = node.scalar, !scalar.isNull else {
+        guard let scalar = node.scalar, !scalar.isNullValue else {
             wrongKind(node, expected: "a string", for: what())
             return nil
         }
@@ -161,7 +167,7 @@ extension FlowDecoder {
     }
 
     mutating func bool(_ node: YAMLNode, for what: @autoclosure () -> String) -> Bool? {
-        guard let scalar = node.scalar, !scalar.isNull else {
+        guard let scalar = node.scalar, !scalar.isNullValue else {
             wrongKind(node, expected: "`true` or `false`", for: what())
             return nil
         }
@@ -186,7 +192,7 @@ extension FlowDecoder {
     }
 
     mutating func integer(_ node: YAMLNode, for what: @autoclosure () -> String) -> Int64? {
-        guard let scalar = node.scalar, !scalar.isNull, scalar.style == .plain else {
+        guard let scalar = node.scalar, !scalar.isNullValue, scalar.style == .plain else {
             error(.flowInvalidNumber, "expected an integer for `\(what())`, found \(foundDescription(node))", at: node.span)
             return nil
         }
@@ -203,7 +209,7 @@ extension FlowDecoder {
     }
 
     mutating func number(_ node: YAMLNode, for what: @autoclosure () -> String) -> Double? {
-        guard let scalar = node.scalar, !scalar.isNull, scalar.style == .plain else {
+        guard let scalar = node.scalar, !scalar.isNullValue, scalar.style == .plain else {
             error(.flowInvalidNumber, "expected a number for `\(what())`, found \(foundDescription(node))", at: node.span)
             return nil
         }
@@ -220,7 +226,7 @@ extension FlowDecoder {
     }
 
     mutating func duration(_ node: YAMLNode, for what: @autoclosure () -> String) -> FlowDuration? {
-        guard let text = node.scalar.flatMap({ $0.isNull ? nil : $0.value }) else {
+        guard let text = node.scalar.flatMap({ $0.isNullValue ? nil : $0.value }) else {
             wrongKind(node, expected: expectedDescription(.duration), for: what())
             return nil
         }
@@ -258,7 +264,7 @@ extension FlowDecoder {
 
     @discardableResult
     mutating func checkIdentifier(_ name: String, at span: SourceSpan, what: @autoclosure () -> String) -> Bool {
-        if Identifier.isValid(name), !Identifier.celReservedWords.contains(name) { return true }
+        if Identifier.isValid(name), !Identifier.isReserved(name) { return true }
         let reason = Identifier.isValid(name)
             ? "`\(name)` is a reserved word of CEL"
             : "use letters, digits and `_`, not starting with a digit"
@@ -275,7 +281,7 @@ extension FlowDecoder {
     /// A bare expression (`conditions`, `if`, `condition`, `items`): CEL text, optionally
     /// wrapped whole in `${{ }}`.
     mutating func bareExpression(_ node: YAMLNode, type: String, what: @autoclosure () -> String) -> ExpressionSite? {
-        guard let scalar = node.scalar, !scalar.isNull else {
+        guard let scalar = node.scalar, !scalar.isNullValue else {
             if node.scalar != nil {
                 error(.flowEmptyExpression, "`\(what())` needs an expression", at: node.span)
             } else if node.mapping != nil {
@@ -287,36 +293,49 @@ extension FlowDecoder {
             }
             return nil
         }
-        let split = TemplateSplitter.split(scalar.value)
         let map = ScalarSourceMap(value: scalar.value, style: scalar.style, span: node.span, file: file)
-        if let offset = split.unterminatedAt {
-            reportUnterminated(at: offset, map: map)
-            return nil
-        }
-        var parts: [TemplatePart]
-        if split.hasExpressions {
-            let literalsAreBlank = split.parts.allSatisfy { $0.isExpression || isBlank($0.text) }
-            let expressionParts = split.parts.filter(\.isExpression)
-            guard literalsAreBlank, expressionParts.count == 1 else {
-                report(Diagnostic(
-                    .flowMisplacedExpression, .error, "`\(what())` takes a bare expression; `${{ }}` may only wrap all of it",
-                    at: node.span)
-                    .with(note: "write the expression without `${{ }}`, for example `event.data.status == 'failed'`"))
+        let expression: TemplatePart
+        // Bare expressions seldom hold a `$`: then the whole text is the expression.
+        if scalar.contains(byte: UInt8(ascii: "$")) {
+            let split = TemplateSplitter.split(scalar.value)
+            if let offset = split.unterminatedAt {
+                reportUnterminated(at: offset, map: map)
                 return nil
             }
-            parts = expressionParts
+            var wrapped: TemplatePart?
+            var expressionCount = 0
+            var literalsAreBlank = true
+            for part in split.parts {
+                if part.isExpression {
+                    expressionCount += 1
+                    if wrapped == nil { wrapped = part }
+                } else if !isBlank(part.text) {
+                    literalsAreBlank = false
+                }
+            }
+            if expressionCount > 0 {
+                guard literalsAreBlank, expressionCount == 1, let wrapped else {
+                    report(Diagnostic(
+                        .flowMisplacedExpression, .error, "`\(what())` takes a bare expression; `${{ }}` may only wrap all of it",
+                        at: node.span)
+                        .with(note: "write the expression without `${{ }}`, for example `event.data.status == 'failed'`"))
+                    return nil
+                }
+                expression = wrapped
+            } else {
+                expression = TemplatePart(kind: .expression, text: scalar.value, range: 0..<scalar.value.utf8.count)
+            }
         } else {
-            let bytes = scalar.value.utf8.count
-            parts = [TemplatePart(kind: .expression, text: scalar.value, range: 0..<bytes)]
+            expression = TemplatePart(kind: .expression, text: scalar.value, range: 0..<scalar.value.utf8.count)
         }
-        guard let expression = parts.first, !isBlank(expression.text) else {
+        guard !isBlank(expression.text) else {
             error(.flowEmptyExpression, "`\(what())` needs an expression", at: node.span)
             return nil
         }
-        parts = [expression]
         let role: ExpressionSite.Role = type == "bool" ? .condition : .bareExpression
         return ExpressionSite(
-            role: role, text: scalar.value, style: scalar.style, span: node.span, parts: parts, expectedType: type, sourceMap: map)
+            role: role, text: scalar.value, style: scalar.style, span: node.span, parts: [expression], expectedType: type,
+            sourceMap: map)
     }
 
     /// A scalar holding `${{ }}` where values are allowed: a whole value or a string template.

@@ -66,8 +66,19 @@ public struct FlowDuration: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public static func parse(_ text: String) -> Result<FlowDuration, ParseError> {
+        // Durations are ASCII: their bytes are their scalars, read in place rather than
+        // copied into an array of scalars for each of the durations a lint reads.
+        var text = text
+        let ascii = text.withUTF8 { bytes -> Result<FlowDuration, ParseError>? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            return parse(scalars: bytes.lazy.map { Unicode.Scalar($0) })
+        }
+        return ascii ?? parse(scalars: Array(text.unicodeScalars))
+    }
+
+    private static func parse<Scalars: RandomAccessCollection<Unicode.Scalar>>(scalars: Scalars) -> Result<FlowDuration, ParseError>
+    where Scalars.Index == Int {
         let units = Self.units
-        let scalars = Array(text.unicodeScalars)
         guard !scalars.isEmpty else { return .failure(.syntax("a duration cannot be empty")) }
         var index = 0
         var nextUnit = 0

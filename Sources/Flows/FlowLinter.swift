@@ -115,7 +115,7 @@ public enum FlowLinter {
         // Errors found elsewhere (a duplicate name) drop the typing diagnostics afterwards.
         let ownErrors = ErrorLocations(decoded.scopeDiagnostics + decoded.decoderDiagnostics)
         if let memo, !ownErrors.lieInside(flow) {
-            outcome.typingDiagnostics = FlowTyper.type(flow, catalog: catalog, memo: memo).diagnostics
+            outcome.typingDiagnostics = FlowTyper.type(flow, catalog: catalog, memo: memo, recordsTypes: false).diagnostics
         }
         return outcome
     }

@@ -3,6 +3,10 @@ import Diagnostics
 
 /// The checks that need the whole flow: action ids, `run_after` targets and cycles,
 /// loop-variable shadowing, and the names visible at each expression (SPEC 3 and 4.3).
+///
+/// It runs once per flow on every lint, and most flows are a handful of actions with no
+/// problem at all: so lookups scan short lists instead of hashing, nothing is collected
+/// that is not kept, and the search for cycles runs only when a `run_after` points ahead.
 struct ScopeChecker {
     /// Root names of CEL expressions in flows; a loop variable may not hide them.
     static let rootNames: Set<String> = ["event", "trigger", "vars", "actions", "env", "secrets", "now", "flow"]
@@ -16,8 +20,8 @@ struct ScopeChecker {
     /// Where each action stands: its list and the control actions around it, by index (the
     /// walk places actions in index order, so this runs parallel to ``actions``).
     private var placements: [Placement] = []
-    /// The first action with each id.
-    private var byID: [String: Int] = [:]
+    /// The first action with each id (see ``firstAction(withID:)``).
+    private var byID = ActionIDs()
     /// What each action waits for, by index (see ``computeDependencies(of:)``).
     private var dependencyTable: [[Int]] = []
     private var listCount = 0
@@ -51,16 +55,17 @@ struct ScopeChecker {
     }
 
     mutating func run() -> (diagnostics: [Diagnostic], expressions: [ScopedExpression], graph: ActionGraph?) {
-        // Actions are large values: growing these arrays one append at a time copied them
-        // over and over.
-        let count = Self.actionCount(flow.actions)
+        // Most actions are top-level; counting the nested ones first cost more than the
+        // few regrowths of these arrays, which move (not copy) the actions.
+        let count = flow.actions.actions.count
         actions.reserveCapacity(count)
         placements.reserveCapacity(count)
         place(flow.actions, enclosing: [], loopVariables: [])
         checkIDs()
-        dependencyTable = actions.indices.map { computeDependencies(of: $0) }
+        dependencyTable.reserveCapacity(actions.count)
+        for action in actions.indices { dependencyTable.append(computeDependencies(of: action)) }
         checkRunAfter()
-        checkCycles()
+        if hasForwardDependency() { checkCycles() }
         collectExpressions()
         // Usually collected in document order already; sorting copies every (large) element.
         let isInOrder = zip(expressions, expressions.dropFirst()).allSatisfy {
@@ -74,36 +79,47 @@ struct ScopeChecker {
 
     // MARK: - Placement
 
-    private static func actionCount(_ list: ActionList) -> Int {
-        var count = list.actions.count
-        for action in list.actions where !action.controlKeys.isEmpty {
-            for nested in action.nestedLists { count += actionCount(nested) }
+    /// Calls `body` with each nested action list of an action with `controlKeys`, in the
+    /// order written, without collecting them (``FlowAction/nestedLists`` builds an array
+    /// per call). Takes the keys, not the action, which would be copied whole.
+    private static func forEachNestedList(of controlKeys: [ControlKey], _ body: (ActionList) -> Void) {
+        for key in controlKeys {
+            switch key.value {
+            case .actions(let list): body(list)
+            case .cases(let cases): for switchCase in cases { body(switchCase.actions) }
+            case .branches(let lists): for list in lists { body(list) }
+            case .expression, .name, .value: break
+            }
         }
-        return count
     }
 
     private mutating func place(_ list: ActionList, enclosing: [Int], loopVariables: [String]) {
-        let siblings = list.actions.map(\.index)
         let listNumber = listCount
         listCount += 1
-        for (position, action) in list.actions.enumerated() {
-            // Indices are given in pre-order per flow, the order of this walk.
-            guard action.index == actions.count else { continue }
-            actions.append(action)
-            placements.append(Placement(
-                list: listNumber, position: position, siblings: siblings, enclosing: enclosing, loopVariables: loopVariables))
-            var inner = loopVariables
-            for key in action.controlKeys {
-                if case .name(let name) = key.value {
-                    checkShadowing(name, loopVariables: loopVariables)
-                    inner.append(name.value)
+        // Read through a buffer pointer: iterating or indexing the array copied each (large)
+        // action whole just to read a field of it.
+        list.actions.withUnsafeBufferPointer { listActions in
+            var siblings: [Int] = []
+            siblings.reserveCapacity(listActions.count)
+            for position in listActions.indices { siblings.append(listActions[position].index) }
+            for position in listActions.indices {
+                // Indices are given in pre-order per flow, the order of this walk.
+                guard listActions[position].index == actions.count else { continue }
+                actions.append(listActions[position])
+                placements.append(Placement(
+                    list: listNumber, position: position, siblings: siblings, enclosing: enclosing, loopVariables: loopVariables))
+                let controlKeys = listActions[position].controlKeys
+                guard !controlKeys.isEmpty else { continue }
+                var inner = loopVariables
+                for key in controlKeys {
+                    if case .name(let name) = key.value {
+                        checkShadowing(name, loopVariables: loopVariables)
+                        inner.append(name.value)
+                    }
                 }
-            }
-            inner += defaultBindings(of: action)
-            let nestedLists = action.nestedLists
-            if !nestedLists.isEmpty {
-                let nestedEnclosing = enclosing + [action.index]
-                for nested in nestedLists {
+                appendDefaultBindings(of: listActions[position].kind, controlKeys: controlKeys, to: &inner)
+                let nestedEnclosing = enclosing + [listActions[position].index]
+                Self.forEachNestedList(of: controlKeys) { nested in
                     place(nested, enclosing: nestedEnclosing, loopVariables: inner)
                 }
             }
@@ -111,12 +127,10 @@ struct ScopeChecker {
     }
 
     /// Names a control action binds without writing them (`foreach` binds `item`).
-    private func defaultBindings(of action: FlowAction) -> [String] {
-        guard case .control(let name) = action.kind, let control = index.controls[name], !control.defaultBindings.isEmpty else {
-            return []
-        }
-        return control.defaultBindings.compactMap { binding in
-            action.controlKey(binding.key) == nil ? binding.name : nil
+    private func appendDefaultBindings(of kind: ActionKind, controlKeys: [ControlKey], to names: inout [String]) {
+        guard case .control(let name) = kind, case .control(let control)? = index.actionType(named: name) else { return }
+        for binding in control.defaultBindings where !controlKeys.contains(where: { $0.name == binding.key }) {
+            names.append(binding.name)
         }
     }
 
@@ -136,16 +150,18 @@ struct ScopeChecker {
     // MARK: - Ids
 
     private mutating func checkIDs() {
-        for action in actions {
-            guard let id = action.id else { continue }
-            if let first = byID[id.value] {
-                let firstSpan = actions[first].id?.span ?? actions[first].span
-                diagnostics.append(Diagnostic(
-                    .flowDuplicateActionID, .error, "duplicate action id `\(id.value)`", at: id.span, label: "already used in this flow",
-                    notes: [Note("first used here", at: firstSpan)]))
-            } else {
-                byID[id.value] = action.index
-            }
+        var ids: [String?] = []
+        ids.reserveCapacity(actions.count)
+        // A local array: reading fields of `self.actions` copied each action whole.
+        let actions = self.actions
+        for index in actions.indices { ids.append(actions[index].id?.value) }
+        byID = ActionIDs(ids)
+        for index in actions.indices {
+            guard let id = actions[index].id, let first = byID.first(id.value), first != actions[index].index else { continue }
+            let firstSpan = actions[first].id?.span ?? actions[first].span
+            diagnostics.append(Diagnostic(
+                .flowDuplicateActionID, .error, "duplicate action id `\(id.value)`", at: id.span, label: "already used in this flow",
+                notes: [Note("first used here", at: firstSpan)]))
         }
     }
 
@@ -174,18 +190,21 @@ struct ScopeChecker {
     }
 
     private mutating func checkRunAfter() {
-        for action in actions {
-            guard let runAfter = action.runAfter else { continue }
+        let actions = self.actions
+        for index in actions.indices {
+            guard let runAfter = actions[index].runAfter else { continue }
+            let ownID = actions[index].id?.value
+            let ownIndex = actions[index].index
             for entry in runAfter.entries {
                 let target = entry.target
-                if action.id?.value == target.value {
+                if ownID == target.value {
                     diagnostics.append(Diagnostic(
                         .flowRunAfterSelf, .error, "action `\(target.value)` cannot run after itself", at: target.span,
                         label: "names the action it belongs to"))
                     continue
                 }
-                guard let targetIndex = byID[target.value] else {
-                    let candidates = runAfterScope(of: action.index).compactMap { actions[$0].id?.value }
+                guard let targetIndex = byID.first(target.value) else {
+                    let candidates = runAfterScope(of: ownIndex).compactMap { actions[$0].id?.value }
                     if let suggestion = boundedClosest(to: target.value, in: candidates) {
                         diagnostics.append(Diagnostic(
                             .flowUnknownRunAfterTarget, .error,
@@ -197,11 +216,11 @@ struct ScopeChecker {
                     }
                     continue
                 }
-                if !isInRunAfterScope(targetIndex, of: action.index) {
+                if !isInRunAfterScope(targetIndex, of: ownIndex) {
                     diagnostics.append(Diagnostic(
                         .flowRunAfterOutOfScope, .error, "`run_after` names action `\(target.value)`, which is not in scope here",
                         at: target.span,
-                        label: outOfScopeReason(target: targetIndex, from: action.index),
+                        label: outOfScopeReason(target: targetIndex, from: ownIndex),
                         notes: [Note("`\(target.value)` is defined here", at: actions[targetIndex].id?.span ?? actions[targetIndex].span)]))
                 }
             }
@@ -228,16 +247,33 @@ struct ScopeChecker {
     }
 
     private func computeDependencies(of index: Int) -> [Int] {
-        guard let place = placement(index) else { return [] }
-        var result: [Int] = []
+        guard placements.indices.contains(index) else { return [] }
         if let runAfter = actions[index].runAfter {
             // Targets out of scope are reported on their own; following them would also
             // report cycles through the enclosing control actions.
-            result = runAfter.entries.compactMap { byID[$0.target.value] }.filter { isInRunAfterScope($0, of: index) }
-        } else if place.position > 0, place.position - 1 < place.siblings.count {
-            result = [place.siblings[place.position - 1]]
+            var result: [Int] = []
+            result.reserveCapacity(runAfter.entries.count)
+            for entry in runAfter.entries {
+                if let target = byID.first(entry.target.value), isInRunAfterScope(target, of: index) { result.append(target) }
+            }
+            return result
         }
-        return result
+        let position = placements[index].position
+        if position > 0, position - 1 < placements[index].siblings.count {
+            return [placements[index].siblings[position - 1]]
+        }
+        return []
+    }
+
+    /// Whether some action waits for one written after it. Without such a `run_after`
+    /// every edge of ``edges(of:)`` leads to an action that finishes earlier in a post-order
+    /// walk (an earlier sibling, one before an enclosing control, or a nested action), so
+    /// there can be no cycle and the search is skipped.
+    private func hasForwardDependency() -> Bool {
+        for (action, dependencies) in dependencyTable.enumerated() where dependencies.contains(where: { $0 > action }) {
+            return true
+        }
+        return false
     }
 
     private func edges(of index: Int) -> [Int] {
@@ -245,8 +281,10 @@ struct ScopeChecker {
         if let control = placement(index)?.enclosing.last {
             result += dependencies(of: control)
         }
-        for list in actions[index].nestedLists {
-            result += list.actions.map(\.index)
+        Self.forEachNestedList(of: actions[index].controlKeys) { list in
+            list.actions.withUnsafeBufferPointer { nested in
+                for position in nested.indices { result.append(nested[position].index) }
+            }
         }
         return result
     }
@@ -258,12 +296,12 @@ struct ScopeChecker {
             // Report at the first action in the cycle that names another member in `run_after`.
             let ordered = component.sorted()
             guard let start = ordered.first(where: { index in
-                actions[index].runAfter?.entries.contains { byID[$0.target.value].map(members.contains) == true } == true
+                actions[index].runAfter?.entries.contains { byID.first($0.target.value).map(members.contains) == true } == true
             }) else { continue }
             let path = StronglyConnected.cycle(from: start, within: members) { edges(of: $0) }
             let names = (path + [start]).map { actions[$0].displayName }
             let runAfter = actions[start].runAfter
-            let entry = runAfter?.entries.first { byID[$0.target.value].map(members.contains) == true }
+            let entry = runAfter?.entries.first { byID.first($0.target.value).map(members.contains) == true }
             var diagnostic = Diagnostic(
                 .flowRunAfterCycle, .error, "`run_after` cycle: " + names.joined(separator: " → "),
                 at: entry?.target.span ?? runAfter?.keySpan ?? actions[start].span,
@@ -279,41 +317,54 @@ struct ScopeChecker {
     // MARK: - Visibility and expressions
 
     private mutating func collectExpressions() {
-        let graph = ActionGraph(
-            ids: actions.map { $0.id?.value },
-            dependencies: dependencyTable,
-            enclosing: actions.indices.map { placement($0)?.enclosing.last })
+        var enclosing: [Int?] = []
+        enclosing.reserveCapacity(actions.count)
+        for action in actions.indices {
+            enclosing.append(placements.indices.contains(action) ? placements[action].enclosing.last : nil)
+        }
+        let graph = ActionGraph(ids: byID.ids, dependencies: dependencyTable, enclosing: enclosing)
         self.graph = graph
-        let allVars = flow.vars.map(\.name)
-        if let trigger = flow.trigger {
-            for argument in trigger.arguments {
-                add(argument.value.expressionSites, path: "trigger.\(argument.name)", actions: .none, vars: [], loops: [])
+        var allVars: [String] = []
+        allVars.reserveCapacity(flow.vars.count)
+        for variable in flow.vars { allVars.append(variable.name) }
+        // Elements are read by index throughout: `for x in array` copied each one whole.
+        if let arguments = flow.trigger?.arguments {
+            for position in arguments.indices {
+                let path = ExpressionPath.member("trigger", arguments[position].name)
+                add(arguments[position].value, path: path, actions: .none, vars: [], loops: [])
             }
         }
         for (offset, site) in flow.conditions.enumerated() {
             // Conditions decide whether a run starts; vars are computed once it has.
-            add([site], path: "conditions[\(offset)]", actions: .none, vars: [], loops: [])
+            add(site, path: .text("conditions[\(offset)]"), actions: .none, vars: [], loops: [])
         }
-        for (offset, variable) in flow.vars.enumerated() {
+        let vars = flow.vars
+        for offset in vars.indices {
             let earlier = Array(allVars.prefix(offset))
-            add(variable.value.expressionSites, path: "vars.\(variable.name)", actions: .none, vars: earlier, loops: [])
+            add(vars[offset].value, path: .member("vars", vars[offset].name), actions: .none, vars: earlier, loops: [])
         }
-        for action in actions where placement(action.index) != nil {
-            let visibleIDs = ActionVisibility(graph: graph, action: action.index)
-            let loops = placement(action.index)?.loopVariables ?? []
-            let prefix = "actions.\(action.displayName)"
-            if let condition = action.condition {
-                add([condition], path: "\(prefix).if", actions: visibleIDs, vars: allVars, loops: loops)
+        let actions = self.actions
+        for index in actions.indices {
+            let actionIndex = actions[index].index
+            guard placements.indices.contains(actionIndex) else { continue }
+            let visibleIDs = ActionVisibility(graph: graph, action: actionIndex)
+            let loops = placements[actionIndex].loopVariables
+            let name = ExpressionPath.ActionName(id: actions[index].id?.value, span: actions[index].span)
+            if let condition = actions[index].condition {
+                add(condition, path: .action(name, "if", nil), actions: visibleIDs, vars: allVars, loops: loops)
             }
-            for input in action.inputs {
-                add(input.value.expressionSites, path: "\(prefix).with.\(input.name)", actions: visibleIDs, vars: allVars, loops: loops)
+            let inputs = actions[index].inputs
+            for position in inputs.indices {
+                let path = ExpressionPath.action(name, "with", inputs[position].name)
+                add(inputs[position].value, path: path, actions: visibleIDs, vars: allVars, loops: loops)
             }
-            for key in action.controlKeys {
-                switch key.value {
+            let controlKeys = actions[index].controlKeys
+            for position in controlKeys.indices {
+                switch controlKeys[position].value {
                 case .expression(let site):
-                    add([site], path: "\(prefix).\(key.name)", actions: visibleIDs, vars: allVars, loops: loops)
+                    add(site, path: .action(name, controlKeys[position].name, nil), actions: visibleIDs, vars: allVars, loops: loops)
                 case .value(let value):
-                    add(value.expressionSites, path: "\(prefix).\(key.name)", actions: visibleIDs, vars: allVars, loops: loops)
+                    add(value, path: .action(name, controlKeys[position].name, nil), actions: visibleIDs, vars: allVars, loops: loops)
                 case .actions, .cases, .branches, .name:
                     break
                 }
@@ -321,15 +372,57 @@ struct ScopeChecker {
         }
     }
 
-    /// The path is built only for values that hold expressions, most hold none.
     private mutating func add(
-        _ sites: [ExpressionSite], path: @autoclosure () -> String, actions visibleActions: ActionVisibility, vars: [String], loops: [String]
+        _ site: ExpressionSite, path: ExpressionPath, actions visibleActions: ActionVisibility, vars: [String], loops: [String]
     ) {
-        guard !sites.isEmpty else { return }
-        let path = path()
-        for site in sites {
-            expressions.append(ScopedExpression(site: site, path: path, actions: visibleActions, visibleVars: vars, loopVariables: loops))
+        expressions.append(ScopedExpression(site: site, path: path, actions: visibleActions, visibleVars: vars, loopVariables: loops))
+    }
+
+    /// Every expression site inside `value`, in document order (as ``FlowValue/expressionSites``
+    /// lists them, without building the lists: most values hold none).
+    private mutating func add(
+        _ value: FlowValue, path: ExpressionPath, actions visibleActions: ActionVisibility, vars: [String], loops: [String]
+    ) {
+        switch value {
+        case .null, .literal:
+            break
+        case .expression(let site):
+            add(site, path: path, actions: visibleActions, vars: vars, loops: loops)
+        case .list(let items, _):
+            for item in items { add(item, path: path, actions: visibleActions, vars: vars, loops: loops) }
+        case .map(let entries, _):
+            for entry in entries { add(entry.value, path: path, actions: visibleActions, vars: vars, loops: loops) }
         }
+    }
+}
+
+/// The first action with each id. Most flows have a few actions, whose ids are compared
+/// faster than hashed; only a large flow gets a dictionary.
+private struct ActionIDs {
+    private static let hashedFrom = 16
+    /// Ids by ``FlowAction/index``.
+    let ids: [String?]
+    private let byID: [String: Int]?
+
+    init(_ ids: [String?] = []) {
+        self.ids = ids
+        if ids.count >= Self.hashedFrom {
+            var byID: [String: Int] = [:]
+            for (index, id) in ids.enumerated() {
+                if let id, byID[id] == nil { byID[id] = index }
+            }
+            self.byID = byID
+        } else {
+            byID = nil
+        }
+    }
+
+    func first(_ id: String) -> Int? {
+        if let byID { return byID[id] }
+        for (index, candidate) in ids.enumerated() {
+            if let candidate, sameText(candidate, id) { return index }
+        }
+        return nil
     }
 }
 

@@ -2,13 +2,29 @@ import Catalog
 import Diagnostics
 import YAML
 
+extension YAMLScalar {
+    /// ``isNull``, with a test of the length and first byte that rules out nearly all text
+    /// made here: asked for every key and value, and the call into the YAML module for each
+    /// (with its comparisons) was measurable.
+    @inline(__always)
+    var isNullValue: Bool {
+        let utf8 = value.utf8
+        switch utf8.count {
+        case 0: return isNull
+        case 1: return utf8.first == UInt8(ascii: "~") && isNull
+        case 4: return (utf8.first == UInt8(ascii: "n") || utf8.first == UInt8(ascii: "N")) && isNull
+        default: return false
+        }
+    }
+}
+
 /// What a node is, for "expected a mapping, found …" messages.
 func foundDescription(_ node: YAMLNode) -> String {
     switch node.kind {
     case .mapping: return "a mapping"
     case .sequence: return "a sequence"
     case .scalar(let scalar):
-        if scalar.isNull { return "nothing" }
+        if scalar.isNullValue { return "nothing" }
         let shown = scalar.value.count > 40 ? String(scalar.value.prefix(37)) + "..." : scalar.value
         let oneLine = shown.replacingOccurrences(of: "\n", with: "\\n")
         return scalar.style == .plain ? "`\(oneLine)`" : "the string `\(oneLine)`"
@@ -53,11 +69,23 @@ enum Identifier {
         "let", "loop", "package", "namespace", "null", "return", "true", "var", "void", "while",
     ]
 
+    /// The reserved words as a list: checked for every id and name, where scanning the few
+    /// words of the same length measured cheaper than hashing the name for the set.
+    private static let reservedWordList = Array(celReservedWords)
+
+    static func isReserved(_ text: String) -> Bool {
+        keyPosition(text, in: reservedWordList) != nil
+    }
+
     static func isValid(_ text: String) -> Bool {
         // Every valid character is ASCII, so bytes decide (a byte of a longer character is
         // neither a letter nor a digit).
-        guard let first = text.utf8.first, isStart(first) else { return false }
-        return text.utf8.allSatisfy { isStart($0) || isDigit($0) }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let first = bytes.first, isStart(first) else { return false }
+            for byte in bytes where !(isStart(byte) || isDigit(byte)) { return false }
+            return true
+        }
     }
 
     private static func isStart(_ byte: UInt8) -> Bool {
@@ -84,7 +112,7 @@ enum Identifier {
             }
         }
         if let first = out.unicodeScalars.first, ("0"..."9").contains(first) { out = "_" + out }
-        return isValid(out) && !celReservedWords.contains(out) ? out : nil
+        return isValid(out) && !isReserved(out) ? out : nil
     }
 }
 
@@ -92,8 +120,11 @@ enum Identifier {
 enum FlowName {
     static func isValid(_ text: String) -> Bool {
         // Every valid character is ASCII, so bytes decide.
-        guard let first = text.utf8.first, isStart(first) else { return false }
-        return text.utf8.allSatisfy { isStart($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let first = bytes.first, isStart(first) else { return false }
+            return bytes.allSatisfy { isStart($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        }
     }
 
     private static func isStart(_ byte: UInt8) -> Bool {
@@ -148,7 +179,18 @@ enum NumberSyntax {
     }
 
     private static func isDecimalNotation(_ text: String) -> Bool {
-        var scalars = Array(text.unicodeScalars)[...]
+        // Numbers are ASCII: their bytes are their scalars, read in place.
+        var text = text
+        let ascii = text.withUTF8 { bytes -> Bool? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            return isDecimalNotation(scalars: bytes.lazy.map { Unicode.Scalar($0) }[...])
+        }
+        return ascii ?? isDecimalNotation(scalars: Array(text.unicodeScalars)[...])
+    }
+
+    private static func isDecimalNotation<Scalars: Collection<Unicode.Scalar>>(scalars: Scalars) -> Bool
+    where Scalars.SubSequence == Scalars {
+        var scalars = scalars
         if let sign = scalars.first, sign == "-" || sign == "+" { scalars = scalars.dropFirst() }
         var mantissaDigits = 0
         var seenDot = false

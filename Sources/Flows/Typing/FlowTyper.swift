@@ -41,9 +41,10 @@ public enum FlowTyper {
         type(flow, catalog: catalog, memo: TypingMemo())
     }
 
-    /// Types a flow reusing what earlier flows of the same lint computed.
-    static func type(_ flow: Flow, catalog: Catalog, memo: TypingMemo) -> FlowTyping {
-        var pass = TypingPass(flow: flow, catalog: catalog, memo: memo)
+    /// Types a flow reusing what earlier flows of the same lint computed. With `recordsTypes:
+    /// false` only the diagnostics are wanted and ``FlowTyping/expressionTypes`` stays empty.
+    static func type(_ flow: Flow, catalog: Catalog, memo: TypingMemo, recordsTypes: Bool = true) -> FlowTyping {
+        var pass = TypingPass(flow: flow, catalog: catalog, memo: memo, recordsTypes: recordsTypes)
         pass.run()
         return pass.typing
     }
@@ -380,6 +381,8 @@ struct TypingPass {
     private let limits = CELLimits()
     private let memo: TypingMemo
     private let index: CatalogIndex
+    /// Whether ``FlowTyping/expressionTypes`` is filled: lowering reads it, lint does not.
+    private let recordsTypes: Bool
     /// Whether the catalog knows the flow's trigger.
     private let triggerIsKnown: Bool
     /// Which actions each action sees, as positions in the flow's `actions` record.
@@ -424,7 +427,7 @@ struct TypingPass {
         }
     }
 
-    init(flow: Flow, catalog: Catalog, memo: TypingMemo) {
+    init(flow: Flow, catalog: Catalog, memo: TypingMemo, recordsTypes: Bool = true) {
         let index = CatalogIndex.of(catalog)
         var facts = ActionFacts()
         let actionCount = flow.actionGraph?.ids.count ?? 0
@@ -439,7 +442,8 @@ struct TypingPass {
             FlowScope(index: index, catalog: catalog, trigger: triggerName, eventType: eventType, vars: [], actions: actions)
         }
         var typing = FlowTyping(scope: scope)
-        typing.expressionTypes.reserveCapacity(flow.expressions.count)
+        if recordsTypes { typing.expressionTypes.reserveCapacity(flow.expressions.count) }
+        self.recordsTypes = recordsTypes
         self.flow = flow
         self.catalog = catalog
         self.memo = memo
@@ -916,7 +920,7 @@ struct TypingPass {
             if !flow.vars.isEmpty { varReads.formUnion(checked.untypedVarReads) }
             return nil
         }
-        typing.expressionTypes[ExpressionKey(site, part: index)] = checked.resultType
+        if recordsTypes { typing.expressionTypes[ExpressionKey(site, part: index)] = checked.resultType }
         // Only an unused var needs the reads: most flows declare none.
         if !flow.vars.isEmpty { varReads.formUnion(checked.varReads) }
         for finding in checked.unguarded {

@@ -77,8 +77,9 @@ struct Composer {
             self.anchor = anchor
             self.tag = tag
             self.isFlowStyle = isFlowStyle
-            // Most collections of a flow hold a few entries: one allocation instead of three.
-            if isMapping { pairs.reserveCapacity(4) } else { items.reserveCapacity(4) }
+            // Most collections of a flow hold a few entries (an action's mapping up to eight):
+            // one allocation instead of three or four.
+            if isMapping { pairs.reserveCapacity(8) } else { items.reserveCapacity(4) }
         }
 
         enum Placement {

@@ -40,7 +40,9 @@ public struct YAMLScalar: Sendable, Hashable {
         return found ?? text.utf8.contains(byte)
     }
 
-    /// A plain scalar that YAML reads as null (`~`, `null`, empty).
+    /// A plain scalar that YAML reads as null (`~`, `null`, empty). Inlinable: the checkers
+    /// ask it of nearly every node, from another module.
+    @inlinable
     public var isNull: Bool {
         guard style == .plain, tag == nil else { return false }
         // Read for nearly every key and value: the length rules out most text at once.
@@ -119,16 +121,21 @@ public final class YAMLNode: Sendable {
     /// The span of the `*name` this node was reached through, nil for a node written in place.
     public var alias: SourceSpan? { properties?.alias }
 
+    // The accessors below are inlinable because the flow decoder, in another module, calls
+    // them for every node; as calls they cost more than the reads they wrap.
+    @inlinable
     public var scalar: YAMLScalar? {
         if case .scalar(let scalar) = kind { return scalar }
         return nil
     }
 
+    @inlinable
     public var sequence: [YAMLNode]? {
         if case .sequence(let items) = kind { return items }
         return nil
     }
 
+    @inlinable
     public var mapping: [YAMLPair]? {
         if case .mapping(let pairs) = kind { return pairs }
         return nil

@@ -76,9 +76,14 @@ public enum YAMLReader {
             reading: while true {
                 switch parser.next() {
                 case .event(let event):
-                    if case .streamEnd = event.kind { break reading }
+                    let isDocumentEnd: Bool
+                    switch event.kind {
+                    case .streamEnd: break reading
+                    case .documentEnd: isDocumentEnd = true
+                    default: isDocumentEnd = false
+                    }
                     let step = composer.consume(event)
-                    if let document = composer.takeDocument(), document.root != nil {
+                    if isDocumentEnd, let document = composer.takeDocument(), document.root != nil {
                         delivered += 1
                         body(document)
                     }

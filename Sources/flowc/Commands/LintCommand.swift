@@ -28,9 +28,9 @@ struct Lint: ParsableCommand {
     }
 }
 
-/// What `flowc lint` reports. Unlike ``LintOutcome`` it keeps no flows: ``FlowLinter`` checks
-/// each document as it is read and lets it go, which is what keeps lint fast and its memory
-/// flat on large inputs.
+/// What `flowc lint` reports: the diagnostics of every file, in source order, and the files
+/// for rendering them. ``FlowLinter`` checks each document as it is read and lets it go, which
+/// is what keeps lint fast and its memory flat on large inputs.
 struct LintReport {
     var diagnostics: [Diagnostic]
     var sources: SourceFiles
@@ -45,84 +45,86 @@ struct LintReport {
 
     /// A path that does not exist is a usage error, exit 2.
     static func lintForCommand(paths: [String]) throws -> LintReport {
-        do {
-            return try lint(paths: paths)
-        } catch let error as InputFiles.MissingPath {
-            Terminal.printError("error: \(error.description)")
-            throw ExitCode(2)
-        }
+        try LintOutcome.reportingMissingPaths { try lint(paths: paths) }
     }
 
     static func lint(paths: [String]) throws -> LintReport {
-        let paths = try InputFiles.flowFiles(in: paths)
-        var sources = SourceFiles()
-        var files: [SourceFile] = []
-        var diagnostics: [Diagnostic] = []
-        var unreadable = 0
-        for read in LintOutcome.readInParallel(paths, { $0 }) {
-            switch read {
-            case .read(let file):
-                sources.add(file)
-                files.append(file)
-            case .unreadable(let diagnostic):
-                unreadable += 1
-                diagnostics.append(diagnostic)
-            }
-        }
-        let linted = FlowLinter.lint(files, catalog: .standard)
-        diagnostics += linted.diagnostics
-        diagnostics.sort(by: Diagnostic.sourceOrder)
-        let summary = DiagnosticSummary(files: paths.count, flows: linted.flowCount, diagnostics: diagnostics)
-        return LintReport(diagnostics: diagnostics, sources: sources, summary: summary, unreadableFiles: unreadable)
+        let read = try LintOutcome.read(paths) { $0 }
+        let linted = FlowLinter.lint(read.contents, catalog: .standard)
+        return LintReport(read, checkedFlows: linted.flowCount, diagnostics: linted.diagnostics)
     }
 }
 
-/// Reads and checks a set of flow files: the front half of `lint`, `compile`, `graph` and `run`.
-struct LintOutcome {
-    var diagnostics: [Diagnostic]
-    var sources: SourceFiles
-    var summary: DiagnosticSummary
-    var checked: FlowCheckResult
-    /// Files that could not be read: an I/O failure, exit code 2.
-    var unreadableFiles: Int
-
-    var exitCode: Int32 {
-        if unreadableFiles > 0 { return 2 }
-        return summary.errors > 0 ? 1 : 0
+extension LintReport {
+    /// The report of files that were `read` and checked: the reader's failures and the
+    /// checker's diagnostics together, in source order.
+    init<Content>(_ read: LintOutcome.ReadFiles<Content>, checkedFlows: Int, diagnostics checked: [Diagnostic]) {
+        var diagnostics = read.unreadable + checked
+        diagnostics.sort(by: Diagnostic.sourceOrder)
+        self.init(
+            diagnostics: diagnostics,
+            sources: read.sources,
+            summary: DiagnosticSummary(files: read.fileCount, flows: checkedFlows, diagnostics: diagnostics),
+            unreadableFiles: read.unreadable.count
+        )
     }
+}
+
+/// Reads and checks a set of flow files and keeps the checked flows: the front half of
+/// `compile`, `graph` and `run`.
+struct LintOutcome {
+    var report: LintReport
+    var checked: FlowCheckResult
+
+    var diagnostics: [Diagnostic] { report.diagnostics }
+    var sources: SourceFiles { report.sources }
+    var summary: DiagnosticSummary { report.summary }
+    var exitCode: Int32 { report.exitCode }
 
     /// `lint(paths:)` for a command: a path that does not exist is a usage error, exit 2.
     static func lintForCommand(paths: [String]) throws -> LintOutcome {
+        try reportingMissingPaths { try lint(paths: paths) }
+    }
+
+    static func lint(paths: [String]) throws -> LintOutcome {
+        let read = try read(paths) { YAMLReader.read($0) }
+        // The checker returns the reader's diagnostics too.
+        let checked = FlowChecker.check(read.contents, catalog: .standard)
+        return LintOutcome(report: LintReport(read, checkedFlows: checked.flowCount, diagnostics: checked.diagnostics), checked: checked)
+    }
+
+    /// `body`, with a path that does not exist turned into a usage error, exit 2.
+    static func reportingMissingPaths<Result>(_ body: () throws -> Result) throws -> Result {
         do {
-            return try lint(paths: paths)
+            return try body()
         } catch let error as InputFiles.MissingPath {
             Terminal.printError("error: \(error.description)")
             throw ExitCode(2)
         }
     }
 
-    static func lint(paths: [String]) throws -> LintOutcome {
-        let files = try InputFiles.flowFiles(in: paths)
+    /// The flow files below `paths`, read: what `content` made of each readable file, in
+    /// order, and a diagnostic for each file that could not be read.
+    struct ReadFiles<Content> {
+        var contents: [Content] = []
         var sources = SourceFiles()
-        var streams: [YAMLStream] = []
-        var diagnostics: [Diagnostic] = []
-        var unreadable = 0
-        for read in readInParallel(files, { YAMLReader.read($0) }) {
+        var unreadable: [Diagnostic] = []
+        var fileCount = 0
+    }
+
+    static func read<Content: Sendable>(_ paths: [String], _ content: @escaping @Sendable (SourceFile) -> Content) throws -> ReadFiles<Content> {
+        let files = try InputFiles.flowFiles(in: paths)
+        var result = ReadFiles<Content>(fileCount: files.count)
+        for read in readInParallel(files, { file in (file, content(file)) }) {
             switch read {
-            case .read(let stream):
-                sources.add(stream.file)
-                streams.append(stream)
+            case .read(let (file, made)):
+                result.sources.add(file)
+                result.contents.append(made)
             case .unreadable(let diagnostic):
-                unreadable += 1
-                diagnostics.append(diagnostic)
+                result.unreadable.append(diagnostic)
             }
         }
-        // The checker returns the reader's diagnostics too, in source order.
-        let checked = FlowChecker.check(streams, catalog: .standard)
-        diagnostics += checked.diagnostics
-        diagnostics.sort(by: Diagnostic.sourceOrder)
-        let summary = DiagnosticSummary(files: files.count, flows: checked.flowCount, diagnostics: diagnostics)
-        return LintOutcome(diagnostics: diagnostics, sources: sources, summary: summary, checked: checked, unreadableFiles: unreadable)
+        return result
     }
 
     enum FileRead<Content: Sendable>: Sendable {

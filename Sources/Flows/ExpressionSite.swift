@@ -16,19 +16,90 @@ public struct ExpressionSite: Sendable {
         case template
     }
 
-    public var role: Role
+    /// The site's fields, shared: a site is handed from the flow's values to its action, its
+    /// scoped expression and the typing pass, and as one reference each of those is a retain
+    /// rather than a copy of two hundred bytes holding a span and four strings (measured).
+    @usableFromInline
+    struct Fields: Sendable {
+        @usableFromInline var role: Role
+        @usableFromInline var text: String
+        @usableFromInline var style: ScalarStyle
+        @usableFromInline var span: SourceSpan
+        @usableFromInline var parts: [TemplatePart]
+        @usableFromInline var expectedType: String
+        @usableFromInline var file: SourceFile?
+        /// A source map set from outside; nil for the map of the site's own scalar, which is
+        /// made when asked for rather than stored (its value, style and span are the site's).
+        @usableFromInline var customMap: ScalarSourceMap?
+    }
+
+    @usableFromInline
+    final class Storage: Sendable {
+        @usableFromInline let fields: Fields
+
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    @usableFromInline var storage: Storage
+
+    public var role: Role {
+        @inlinable get { storage.fields.role }
+        set { update { $0.role = newValue } }
+    }
     /// The scalar's value, after YAML unescaping.
-    public var text: String
-    public var style: ScalarStyle
+    public var text: String {
+        @inlinable get { storage.fields.text }
+        set { update { $0.text = newValue } }
+    }
+    public var style: ScalarStyle {
+        @inlinable get { storage.fields.style }
+        set { update { $0.style = newValue } }
+    }
     /// The span of the scalar node in the file.
-    public var span: SourceSpan
+    public var span: SourceSpan {
+        @inlinable get { storage.fields.span }
+        set { update { $0.span = newValue } }
+    }
     /// The literal and expression parts; one expression part for bare and whole values.
-    public var parts: [TemplatePart]
+    public var parts: [TemplatePart] {
+        @inlinable get { storage.fields.parts }
+        set { update { $0.parts = newValue } }
+    }
     /// The type the context expects, as a catalog type expression (`bool`, `string`,
     /// `list(int)`, `dyn`).
-    public var expectedType: String
+    public var expectedType: String {
+        @inlinable get { storage.fields.expectedType }
+        set { update { $0.expectedType = newValue } }
+    }
     /// Maps offsets in `text` to file positions.
-    public var sourceMap: ScalarSourceMap
+    public var sourceMap: ScalarSourceMap {
+        get {
+            let fields = storage.fields
+            return fields.customMap ?? ScalarSourceMap(value: fields.text, style: fields.style, span: fields.span, file: fields.file)
+        }
+        set { update { $0.customMap = newValue } }
+    }
+
+    /// A site of the scalar `text` written at `span` in `file`, whose source map is that scalar's.
+    init(role: Role, text: String, style: ScalarStyle, span: SourceSpan, parts: [TemplatePart], expectedType: String, file: SourceFile?) {
+        storage = Storage(Fields(
+            role: role, text: text, style: style, span: span, parts: parts, expectedType: expectedType, file: file, customMap: nil))
+    }
+
+    init(
+        role: Role, text: String, style: ScalarStyle, span: SourceSpan, parts: [TemplatePart], expectedType: String,
+        sourceMap: ScalarSourceMap
+    ) {
+        storage = Storage(Fields(
+            role: role, text: text, style: style, span: span, parts: parts, expectedType: expectedType, file: sourceMap.file,
+            customMap: sourceMap))
+    }
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = storage.fields
+        change(&fields)
+        storage = Storage(fields)
+    }
 
     /// The expression parts only.
     public var expressions: [TemplatePart] { parts.filter(\.isExpression) }
@@ -283,13 +354,7 @@ public struct ScalarSourceMap: Sendable {
 
 /// An expression site with the names visible where it stands (SPEC 4.3).
 public struct ScopedExpression: Sendable {
-    public var site: ExpressionSite {
-        get { siteStorage.value }
-        set { siteStorage = Boxed(newValue) }
-    }
-    /// Out of line: a flow's list of these is built and copied by every check, and the
-    /// site is most of an entry's size.
-    private var siteStorage: Boxed<ExpressionSite>
+    public var site: ExpressionSite
     /// Where it stands, for messages and tests: `conditions[0]`, `vars.headline`,
     /// `actions.notify.with.url`, `actions.loop.items`.
     public var path: String {
@@ -311,7 +376,7 @@ public struct ScopedExpression: Sendable {
     }
 
     init(site: ExpressionSite, path: ExpressionPath, actions: ActionVisibility, visibleVars: [String], loopVariables: [String]) {
-        siteStorage = Boxed(site)
+        self.site = site
         pathStorage = path
         self.actions = actions
         self.visibleVars = visibleVars

@@ -33,8 +33,8 @@ extension FlowDecoder {
         guard case .mapping(let pairs) = node.kind else {
             error(.flowWrongKind, "expected an action (a mapping with `id` and `type`), found \(foundDescription(node))", at: span)
             actions.append(FlowAction(
-                index: position, id: nil, type: nil, kind: .unknown, span: span, description: nil, inputs: [], condition: nil,
-                runAfter: nil, retry: nil, timeout: nil, controlKeys: []))
+                index: position, id: nil, idSpan: nil, type: nil, typeSpan: nil, kind: .unknown, span: span, description: nil,
+                inputs: [], condition: nil, runAfter: nil, retry: nil, timeout: nil, controlKeys: []))
             return
         }
         // The parts are gathered in locals and the action is made at the end: setting the
@@ -177,12 +177,10 @@ extension FlowDecoder {
                 }
             }
         }
-        let id = idName.flatMap { name in idSpan.map { Located(name, at: $0) } }
-        let type = typeName.flatMap { name in typeSpan.map { Located(name, at: $0) } }
         actions.append(FlowAction(
-            index: position, id: id, type: type, kind: kind, span: span, description: description, inputs: inputs,
-            condition: condition, runAfter: runAfter, retry: retry, timeout: timeout, controlKeys: controlKeys))
-        actions[actions.count - 1].writtenKeys = writtenKeys
+            index: position, id: idName, idSpan: idSpan, type: typeName, typeSpan: typeSpan, kind: kind, span: span,
+            description: description, inputs: inputs, condition: condition, runAfter: runAfter, retry: retry, timeout: timeout,
+            controlKeys: controlKeys, writtenKeys: writtenKeys))
     }
 
     /// The keys an action's other keys depend on, and which common keys it has, found in

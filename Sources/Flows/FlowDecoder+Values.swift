@@ -334,8 +334,8 @@ extension FlowDecoder {
         }
         let role: ExpressionSite.Role = type == "bool" ? .condition : .bareExpression
         return ExpressionSite(
-            role: role, text: scalar.value, style: scalar.style, span: node.span, parts: [expression], expectedType: type,
-            sourceMap: map)
+            role: role, text: scalar.value, style: scalar.style, span: map.nodeSpan, parts: [expression], expectedType: type,
+            file: file)
     }
 
     /// A scalar holding `${{ }}` where values are allowed: a whole value or a string template.
@@ -356,8 +356,8 @@ extension FlowDecoder {
         let isWhole = split.parts.count == 1 && split.parts[0].isExpression
             && split.parts[0].range.lowerBound == 3 && split.parts[0].range.upperBound + 2 == scalar.value.utf8.count
         return ExpressionSite(
-            role: isWhole ? .wholeValue : .template, text: scalar.value, style: scalar.style, span: node.span, parts: split.parts,
-            expectedType: isWhole ? expectedType : "string", sourceMap: map)
+            role: isWhole ? .wholeValue : .template, text: scalar.value, style: scalar.style, span: map.nodeSpan, parts: split.parts,
+            expectedType: isWhole ? expectedType : "string", file: file)
     }
 
     mutating func reportUnterminated(at offset: Int, map: ScalarSourceMap) {

@@ -128,8 +128,33 @@ public struct ActionList: Sendable {
 public struct FlowAction: Sendable {
     /// Position in a pre-order walk of the flow's actions; unique within the flow.
     public var index: Int
-    public var id: Located<String>?
-    public var type: Located<String>?
+    public var id: Located<String>? {
+        get {
+            guard let idValue, let idSpan else { return nil }
+            return Located(idValue, at: idSpan)
+        }
+        set {
+            idValue = newValue?.value
+            idSpan = newValue?.span
+        }
+    }
+    public var type: Located<String>? {
+        get {
+            guard let typeValue, let typeSpan else { return nil }
+            return Located(typeValue, at: typeSpan)
+        }
+        set {
+            typeValue = newValue?.value
+            typeSpan = newValue?.span
+        }
+    }
+    // Id and type are kept as plain optionals: an optional `Located` is copied and destroyed
+    // through the generic type's witnesses, and actions are copied and freed often (measured).
+    // The checkers read `idValue` and `idSpan` to skip making a `Located`.
+    private(set) var idValue: String?
+    private(set) var idSpan: SourceSpan?
+    private var typeValue: String?
+    private var typeSpan: SourceSpan?
     public var kind: ActionKind
     public var span: SourceSpan
     /// Each key written in the action's mapping (`id`, `run_after`, `then`, ...), in the order written.
@@ -138,10 +163,7 @@ public struct FlowAction: Sendable {
     /// `with:` inputs of an ordinary action, in the order written.
     public var inputs: [FlowArgument]
     /// `if:` — false makes the action `skipped`.
-    public var condition: ExpressionSite? {
-        get { conditionStorage?.value }
-        set { conditionStorage = newValue.map(Boxed.init) }
-    }
+    public var condition: ExpressionSite?
     public var runAfter: RunAfter? {
         get { runAfterStorage?.value }
         set { runAfterStorage = newValue.map(Boxed.init) }
@@ -157,26 +179,29 @@ public struct FlowAction: Sendable {
     /// The keys of a control action (`condition`, `then`, `cases`, ...), in the order written.
     public var controlKeys: [ControlKey]
     // The large parts that many actions lack live out of line: actions are copied into
-    // lists and tables often, and were a kilobyte each with these inline.
-    private var conditionStorage: Boxed<ExpressionSite>?
+    // lists and tables often, and were a kilobyte each with these inline. (A condition is
+    // one reference already: see ``ExpressionSite``.)
     private var retryStorage: Boxed<RetrySpec>?
     private var runAfterStorage: Boxed<RunAfter>?
     private var timeoutStorage: Boxed<Located<FlowDuration>>?
 
     init(
-        index: Int, id: Located<String>?, type: Located<String>?, kind: ActionKind, span: SourceSpan, description: String?,
-        inputs: [FlowArgument], condition: ExpressionSite?, runAfter: RunAfter?, retry: RetrySpec?, timeout: Located<FlowDuration>?,
-        controlKeys: [ControlKey]
+        index: Int, id: String?, idSpan: SourceSpan?, type: String?, typeSpan: SourceSpan?, kind: ActionKind, span: SourceSpan,
+        description: String?, inputs: [FlowArgument], condition: ExpressionSite?, runAfter: RunAfter?, retry: RetrySpec?,
+        timeout: Located<FlowDuration>?, controlKeys: [ControlKey], writtenKeys: [WrittenKey] = []
     ) {
         self.index = index
-        self.id = id
-        self.type = type
+        self.writtenKeys = writtenKeys
+        idValue = id
+        self.idSpan = idSpan
+        typeValue = type
+        self.typeSpan = typeSpan
         self.kind = kind
         self.span = span
         self.description = description
         self.inputs = inputs
         self.controlKeys = controlKeys
-        conditionStorage = condition.map(Boxed.init)
+        self.condition = condition
         retryStorage = retry.map(Boxed.init)
         runAfterStorage = runAfter.map(Boxed.init)
         timeoutStorage = timeout.map(Boxed.init)
@@ -199,7 +224,7 @@ public struct FlowAction: Sendable {
 
     /// How the action is named in messages: its id, or its position.
     public var displayName: String {
-        if let id { return id.value }
+        if let idValue { return idValue }
         return "(action at line \(span.start.line))"
     }
 }
@@ -256,12 +281,12 @@ public struct RetrySpec: Sendable {
     public var maxDelay: Located<FlowDuration>?
 }
 
-/// A YAML value whose scalars are either literals or expression sites. Only the large
-/// expression case is boxed; lists and maps hold arrays, which are boxed already.
+/// A YAML value whose scalars are either literals or expression sites. An expression site is
+/// one reference and lists and maps hold arrays, so no case needs a box of its own.
 public enum FlowValue: Sendable {
     case null(SourceSpan)
     case literal(YAMLScalar, SourceSpan)
-    indirect case expression(ExpressionSite)
+    case expression(ExpressionSite)
     case list([FlowValue], SourceSpan)
     case map([MapEntry], SourceSpan)
 

@@ -44,7 +44,7 @@ public enum FlowTyper {
     /// Types a flow reusing what earlier flows of the same lint computed. With `recordsTypes:
     /// false` only the diagnostics are wanted and ``FlowTyping/expressionTypes`` stays empty.
     static func type(_ flow: Flow, catalog: Catalog, memo: TypingMemo, recordsTypes: Bool = true) -> FlowTyping {
-        var pass = TypingPass(flow: flow, catalog: catalog, memo: memo, recordsTypes: recordsTypes)
+        let pass = TypingPass(flow: flow, catalog: catalog, memo: memo, recordsTypes: recordsTypes)
         pass.run()
         return pass.typing
     }
@@ -55,20 +55,93 @@ public enum FlowTyper {
 /// ``ScopeEnvironment`` per distinct set of declarations, so its identity stands for its
 /// contents), and the catalog's trigger expressions of the trigger and event records.
 /// One memo serves one thread at a time.
+///
+/// Its tables are read and written only from its own methods, never while another access is
+/// under way (no `make` closure calls back into the memo), so they go without the dynamic
+/// exclusivity checks of class properties: those were about 5% of the typing pass in callgrind
+/// runs of the lint benchmark.
 final class TypingMemo {
-    private var texts: [String: ExpressionText] = [:]
-    private var checkCount = 0
-    private var lowering: [LoweringKey: [String?]] = [:]
-    private var triggers: [CELRecordType: TriggerChecks] = [:]
+    @exclusivity(unchecked) private var texts: [String: ExpressionText] = [:]
+    @exclusivity(unchecked) private var checkCount = 0
+    @exclusivity(unchecked) private var lowering: [LoweringKey: [String?]] = [:]
+    @exclusivity(unchecked) private var triggers: [CELRecordType: TriggerChecks] = [:]
     /// By trigger name, with the records of the catalog they were read from.
-    private var triggerFacts: [String: (records: ScopeRecords, facts: TriggerFacts)] = [:]
+    @exclusivity(unchecked) private var triggerFacts: [String: (records: ScopeRecords, facts: TriggerFacts)] = [:]
     /// Catalog type names that hold no record, as CEL types (records are named after their
     /// place, so those are built each time).
-    private var expectedTypes: [String: CELType] = [:]
+    @exclusivity(unchecked) private var expectedTypes: [String: CELType] = [:]
     /// Scopes by what they are made from; see ``flowScope(_:make:)`` and ``narrowed(_:to:make:)``.
-    private var scopes: [ScopeKey: ScopeEntry] = [:]
+    @exclusivity(unchecked) private var scopes: [ScopeKey: ScopeEntry] = [:]
     /// Bounds the tables for a lint of a huge repository; a cleared memo only costs time.
     private static let maxEntries = 65_536
+
+    // The tables below are scanned before the hashed ones: flows of one repository come in
+    // few shapes, and comparing with a few recent entries costs a fraction of hashing every
+    // flow's trigger name, event type, action ids and types and record identities (about
+    // 5,000 instructions a flow in callgrind runs of the lint benchmark). Each entry holds
+    // what its identities stand for, so that no other object can take them.
+    @exclusivity(unchecked) private var recentFlowScopes = RecentEntries<RecentFlowScope>(limit: 8)
+    @exclusivity(unchecked) private var recentNarrowed = RecentNarrowedScopes()
+    @exclusivity(unchecked) private var recentTriggers = RecentEntries<RecentTrigger>(limit: 8)
+    @exclusivity(unchecked) private var recentFieldPositions = RecentEntries<RecentFieldPositions>(limit: 8)
+    @exclusivity(unchecked) private var recentTriggerChecks = RecentEntries<(record: CELRecordType, checks: TriggerChecks)>(limit: 8)
+    @exclusivity(unchecked) private var recentLowering = RecentEntries<(key: LoweringKey, problems: [String?])>(limit: 8)
+
+    private struct RecentFlowScope {
+        var records: ScopeRecords
+        var trigger: String
+        var eventType: String?
+        var actions: [FlowScope.ActionIdentity]
+        var scope: FlowScope
+    }
+
+    /// Narrowed scopes by plain identities and masks, which a scan reads without reference
+    /// counting; `kept` holds the objects the identities stand for.
+    private struct RecentNarrowedScopes {
+        private var environments: [ObjectIdentifier] = []
+        private var records: [ObjectIdentifier] = []
+        private var masks: [UInt64] = []
+        private var scopes: [FlowScope] = []
+        private var kept: [(environment: AnyObject, records: AnyObject)] = []
+        private var next = 0
+        private static let limit = 16
+
+        func scope(environment: ObjectIdentifier, records: ObjectIdentifier, mask: UInt64) -> FlowScope? {
+            for position in masks.indices where masks[position] == mask && environments[position] == environment && self.records[position] == records {
+                return scopes[position]
+            }
+            return nil
+        }
+
+        mutating func add(_ scope: FlowScope, environment: AnyObject, records: AnyObject, mask: UInt64) {
+            if masks.count < Self.limit {
+                environments.append(ObjectIdentifier(environment))
+                self.records.append(ObjectIdentifier(records))
+                masks.append(mask)
+                scopes.append(scope)
+                kept.append((environment, records))
+                return
+            }
+            environments[next] = ObjectIdentifier(environment)
+            self.records[next] = ObjectIdentifier(records)
+            masks[next] = mask
+            scopes[next] = scope
+            kept[next] = (environment, records)
+            next = (next + 1) % Self.limit
+        }
+    }
+
+    private struct RecentTrigger {
+        var name: String
+        var records: ScopeRecords
+        var facts: TriggerFacts
+    }
+
+    private struct RecentFieldPositions {
+        var actions: CELRecordType
+        var ids: [String?]
+        var positions: [Int]
+    }
 
     /// The `event` and `trigger` records a catalog lowering expression is checked against.
     struct LoweringKey: Hashable {
@@ -97,16 +170,41 @@ final class TypingMemo {
     /// A flow's scope without vars, made once per catalog, trigger, event type and actions:
     /// flows of one shape share it, and with it the scopes narrowed from it.
     func flowScope(records: ScopeRecords, trigger: String, eventType: String?, actions: [FlowScope.ActionIdentity], make: () -> FlowScope) -> FlowScope {
+        if let recent = recentFlowScopes.first(where: {
+            $0.pointee.records === records && $0.pointee.trigger == trigger && $0.pointee.eventType == eventType && $0.pointee.actions == actions
+        }, read: { $0.pointee.scope }) {
+            return recent
+        }
         let key = ScopeKey.flow(records: ObjectIdentifier(records), trigger: trigger, eventType: eventType, actions: actions)
-        return scope(key, anchor: records, make: make)
+        let scope = scope(key, anchor: records, make: make)
+        recentFlowScopes.add(RecentFlowScope(records: records, trigger: trigger, eventType: eventType, actions: actions, scope: scope))
+        return scope
     }
 
     /// `outer` narrowed to `visible`, made once per outer scope.
     func narrowed(_ outer: FlowScope, to visible: VisibleActions, make: () -> FlowScope) -> FlowScope {
         let environment = outer.sharedEnvironment
-        let key = ScopeKey.narrowed(records: outer.recordsIdentity, environment: ObjectIdentifier(environment), visible: visible)
+        let recordsIdentity = outer.recordsIdentity
+        if case .mask(let mask) = visible,
+           let recent = recentNarrowed.scope(environment: ObjectIdentifier(environment), records: recordsIdentity, mask: mask) {
+            return recent
+        }
+        let key = ScopeKey.narrowed(records: recordsIdentity, environment: ObjectIdentifier(environment), visible: visible)
         // The narrowed scope keeps the records alive; the anchor keeps the outer environment.
-        return scope(key, anchor: environment, make: make)
+        let scope = scope(key, anchor: environment, make: make)
+        if case .mask(let mask) = visible { recentNarrowed.add(scope, environment: environment, records: outer.recordsAnchor, mask: mask) }
+        return scope
+    }
+
+    /// ``ActionPositions/fieldPositions(ids:actions:)``, reused while flows of one shape follow
+    /// each other: looking up each id in the record showed up in profiles of lint.
+    func fieldPositions(ids: [String?], actions: CELRecordType) -> [Int] {
+        if let recent = recentFieldPositions.first(where: { $0.pointee.actions === actions && $0.pointee.ids == ids }, read: { $0.pointee.positions }) {
+            return recent
+        }
+        let positions = ActionPositions.fieldPositions(ids: ids, actions: actions)
+        recentFieldPositions.add(RecentFieldPositions(actions: actions, ids: ids, positions: positions))
+        return positions
     }
 
     /// `base` with the vars of `varsType`, made once per base scope.
@@ -157,32 +255,52 @@ final class TypingMemo {
     /// The facts of the trigger called `name` in the catalog of `index`, read once per name:
     /// a lookup in the index copies the whole catalog entry.
     func trigger(_ name: String, in index: CatalogIndex) -> TriggerFacts {
-        if let known = triggerFacts[name], known.records === index.records { return known.facts }
-        let trigger = index.triggers[name]?.trigger
-        let facts = TriggerFacts(isKnown: trigger != nil, event: trigger?.event, eventTypeParameter: trigger?.lowering.eventTypeParameter)
-        if triggerFacts.count >= Self.maxEntries { triggerFacts.removeAll() }
-        triggerFacts[name] = (index.records, facts)
+        let records = index.records
+        if let recent = recentTriggers.first(where: { $0.pointee.records === records && $0.pointee.name == name }, read: { $0.pointee.facts }) {
+            return recent
+        }
+        let facts: TriggerFacts
+        if let known = triggerFacts[name], known.records === records {
+            facts = known.facts
+        } else {
+            let trigger = index.triggers[name]?.trigger
+            facts = TriggerFacts(isKnown: trigger != nil, event: trigger?.event, eventTypeParameter: trigger?.lowering.eventTypeParameter)
+            if triggerFacts.count >= Self.maxEntries { triggerFacts.removeAll() }
+            triggerFacts[name] = (records, facts)
+        }
+        recentTriggers.add(RecentTrigger(name: name, records: records, facts: facts))
         return facts
     }
 
     /// What checking a use of a trigger needs of its catalog entry, by the trigger's record:
     /// within one catalog's records, each record belongs to one trigger.
     func triggerChecks(_ record: CELRecordType, make: () -> TriggerChecks) -> TriggerChecks {
-        if let known = triggers[record] { return known }
-        let checks = make()
-        if triggers.count >= Self.maxEntries { triggers.removeAll() }
-        triggers[record] = checks
+        if let recent = recentTriggerChecks.first(where: { $0.pointee.record === record }, read: { $0.pointee.checks }) { return recent }
+        let checks: TriggerChecks
+        if let known = triggers[record] {
+            checks = known
+        } else {
+            checks = make()
+            if triggers.count >= Self.maxEntries { triggers.removeAll() }
+            triggers[record] = checks
+        }
+        recentTriggerChecks.add((record, checks))
         return checks
     }
 
     /// The problems of a trigger's catalog lowering expressions (nil: none), in the order
     /// `compute` gives them; kept when the answer holds for every scope with these records.
     func loweringProblems(_ key: LoweringKey, compute: () -> (problems: [String?], cacheable: Bool)) -> [String?] {
-        if let known = lowering[key] { return known }
+        if let recent = recentLowering.first(where: { $0.pointee.key == key }, read: { $0.pointee.problems }) { return recent }
+        if let known = lowering[key] {
+            recentLowering.add((key, known))
+            return known
+        }
         let (problems, cacheable) = compute()
         if cacheable {
             if lowering.count >= Self.maxEntries { lowering.removeAll() }
             lowering[key] = problems
+            recentLowering.add((key, problems))
         }
         return problems
     }
@@ -196,6 +314,37 @@ final class TypingMemo {
             expectedTypes[text] = type
         }
         return type
+    }
+}
+
+/// A few entries, most recent replacing the oldest, found by a scan.
+struct RecentEntries<Entry> {
+    private var entries: [Entry] = []
+    private var next = 0
+    private let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+        entries.reserveCapacity(limit)
+    }
+
+    /// `read` of the first entry `matches` accepts. Both read entries in place: copying each
+    /// entry would cost more than the test.
+    func first<Value>(where matches: (UnsafePointer<Entry>) -> Bool, read: (UnsafePointer<Entry>) -> Value) -> Value? {
+        entries.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            for position in buffer.indices where matches(base + position) { return read(base + position) }
+            return nil
+        }
+    }
+
+    mutating func add(_ entry: Entry) {
+        if entries.count < limit {
+            entries.append(entry)
+        } else {
+            entries[next] = entry
+            next = (next + 1) % limit
+        }
     }
 }
 
@@ -230,14 +379,15 @@ final class TriggerChecks {
     }
 }
 
-/// One expression text: its parse and its checks, by environment.
+/// One expression text: its parse and its checks, by environment. Its tables go without
+/// dynamic exclusivity checks, as those of ``TypingMemo`` (no access overlaps another).
 final class ExpressionText {
     let parsed: Result<CELParsed, CELIssue>
     /// Identities are safe keys: each check keeps its environment alive. The scan reads
     /// plain identities, which cost no reference counting.
-    private var environments: [ObjectIdentifier] = []
-    private var checks: [CheckedExpression] = []
-    private var byEnvironment: [ObjectIdentifier: CheckedExpression] = [:]
+    @exclusivity(unchecked) private var environments: [ObjectIdentifier] = []
+    @exclusivity(unchecked) private var checks: [CheckedExpression] = []
+    @exclusivity(unchecked) private var byEnvironment: [ObjectIdentifier: CheckedExpression] = [:]
     /// Most texts are checked in a few environments, where a scan beats hashing; the table
     /// serves texts that every flow shape of a large repository shares.
     private static let scanLimit = 8
@@ -271,6 +421,7 @@ final class ExpressionText {
 
 /// An expression checked in one environment, with what the typing pass derives from it,
 /// each derived once: a lint checks the same text in the same environment in many flows.
+/// (Stored results go without dynamic exclusivity checks, as in ``TypingMemo``.)
 final class CheckedExpression {
     let checked: CELChecked
     /// The environment checked in; kept so that its identity stays a valid memo key.
@@ -296,9 +447,9 @@ final class CheckedExpression {
         return varReadsStorage
     }
 
-    private var analyzed = false
-    private var unguardedStorage: [GuardAnalysis.Finding] = []
-    private var varReadsStorage: Set<String> = []
+    @exclusivity(unchecked) private var analyzed = false
+    @exclusivity(unchecked) private var unguardedStorage: [GuardAnalysis.Finding] = []
+    @exclusivity(unchecked) private var varReadsStorage: Set<String> = []
 
     private func analyzeIfNeeded() {
         guard !analyzed else { return }
@@ -352,16 +503,20 @@ final class CheckedExpression {
 /// Facts known to hold where an expression is evaluated: the optional fields tested present.
 typealias Guards = Set<String>
 
-struct TypingPass {
+/// A class rather than a struct: as a struct it was built aside and copied whole into the
+/// caller's variable, about 2,500 instructions a flow (callgrind, lint benchmark). Its state
+/// goes without dynamic exclusivity checks: it is used by one call of
+/// ``FlowTyper/type(_:catalog:memo:recordsTypes:)``, and no access to it overlaps another.
+final class TypingPass {
     let flow: Flow
     let catalog: Catalog
-    var typing: FlowTyping
+    @exclusivity(unchecked) var typing: FlowTyping
     /// The vars that expressions read; collected only when the flow declares vars.
-    private var varReads: Set<String> = []
+    @exclusivity(unchecked) private var varReads: Set<String> = []
     /// Every action with a `run_after`, in index order, and every action by index: what
     /// ``checkRunAfter()`` reads.
-    private var waitingActions: [WaitingAction] = []
-    private var actionsByIndex: [EndingFacts?] = []
+    @exclusivity(unchecked) private var waitingActions: [WaitingAction] = []
+    @exclusivity(unchecked) private var actionsByIndex: [EndingFacts?] = []
 
     /// What ``checkRunAfter()`` needs of an action with a `run_after`; copies of whole
     /// actions would be large.
@@ -377,7 +532,7 @@ struct TypingPass {
         var kind: ActionKind
         var hasTimeout: Bool
     }
-    private var constantFalse: Set<Int> = []
+    @exclusivity(unchecked) private var constantFalse: Set<Int> = []
     private let limits = CELLimits()
     private let memo: TypingMemo
     private let index: CatalogIndex
@@ -397,27 +552,23 @@ struct TypingPass {
         mutating func collect(_ list: ActionList) {
             // Fields are read through the buffer: copying each whole action (a dozen
             // references) showed up in profiles of lint.
-            list.actions.withUnsafeBufferPointer { buffer in
-                for position in buffer.indices {
-                    collect(buffer[position])
-                }
-            }
+            list.actions.forEachBorrowed { collect($0) }
         }
 
-        private mutating func collect(_ action: FlowAction) {
-            let actionIndex = action.index
+        private mutating func collect(_ action: UnsafePointer<FlowAction>) {
+            let actionIndex = action.pointee.index
             if actionIndex >= 0 {
                 while byIndex.count <= actionIndex { byIndex.append(nil) }
                 if byIndex[actionIndex] == nil {
-                    byIndex[actionIndex] = EndingFacts(index: actionIndex, kind: action.kind, hasTimeout: action.timeout != nil)
+                    byIndex[actionIndex] = EndingFacts(index: actionIndex, kind: action.pointee.kind, hasTimeout: action.pointee.timeout != nil)
                 }
             }
-            if let runAfter = action.runAfter {
-                waiting.append(WaitingAction(index: actionIndex, displayName: action.displayName, runAfter: runAfter))
+            if let runAfter = action.pointee.runAfter {
+                waiting.append(WaitingAction(index: actionIndex, displayName: action.pointee.displayName, runAfter: runAfter))
             }
-            if let id = action.id?.value, let type = action.type?.value { identities.append(FlowScope.ActionIdentity(id: id, type: type)) }
-            for key in action.controlKeys {
-                switch key.value {
+            if let id = action.pointee.id?.value, let type = action.pointee.type?.value { identities.append(FlowScope.ActionIdentity(id: id, type: type)) }
+            action.pointee.controlKeys.forEachBorrowed { key in
+                switch key.pointee.value {
                 case .actions(let nested): collect(nested)
                 case .cases(let cases): for switchCase in cases { collect(switchCase.actions) }
                 case .branches(let lists): for nested in lists { collect(nested) }
@@ -441,18 +592,19 @@ struct TypingPass {
         let scope = memo.flowScope(records: index.records, trigger: triggerName, eventType: eventType, actions: actions) {
             FlowScope(index: index, catalog: catalog, trigger: triggerName, eventType: eventType, vars: [], actions: actions)
         }
-        var typing = FlowTyping(scope: scope)
-        if recordsTypes { typing.expressionTypes.reserveCapacity(flow.expressions.count) }
+        let visibility = ActionPositions(graph: flow.actionGraph, actions: scope.allActionsType, memo: memo)
+        let waiting = facts.waiting.count > 1 ? facts.waiting.sorted { $0.index < $1.index } : facts.waiting
         self.recordsTypes = recordsTypes
         self.flow = flow
         self.catalog = catalog
         self.memo = memo
         self.index = index
-        self.typing = typing
+        self.typing = FlowTyping(scope: scope)
         actionsByIndex = facts.byIndex
-        waitingActions = facts.waiting.count > 1 ? facts.waiting.sorted { $0.index < $1.index } : facts.waiting
+        waitingActions = waiting
         triggerIsKnown = trigger.isKnown
-        visibility = ActionPositions(graph: flow.actionGraph, actions: scope.allActionsType)
+        self.visibility = visibility
+        if recordsTypes { typing.expressionTypes.reserveCapacity(flow.expressions.count) }
     }
 
     /// The generic trigger's `event_type` when it names one catalog event type exactly.
@@ -474,7 +626,7 @@ struct TypingPass {
         return scalar.value
     }
 
-    mutating func run() {
+    func run() {
         let base = typing.scope
         // Trigger: the `filter` parameter and the catalog's lowering expressions.
         checkTrigger(in: base)
@@ -507,7 +659,7 @@ struct TypingPass {
 
     // MARK: - Trigger
 
-    private mutating func checkTrigger(in scope: FlowScope) {
+    private func checkTrigger(in scope: FlowScope) {
         guard triggerIsKnown, let trigger = flow.trigger, let name = trigger.type?.value else { return }
         let checks = memo.triggerChecks(scope.triggerType) {
             TriggerChecks(index.triggers[name]?.trigger)
@@ -555,36 +707,34 @@ struct TypingPass {
 
     // MARK: - Actions
 
-    private mutating func walk(_ list: ActionList, scope: FlowScope, guards: Guards) {
-        // Through the buffer, so each action is borrowed rather than copied (see `collect`).
-        list.actions.withUnsafeBufferPointer { buffer in
-            for position in buffer.indices {
-                walk(buffer[position], scope: scope, guards: guards)
-            }
-        }
+    private func walk(_ list: ActionList, scope: FlowScope, guards: Guards) {
+        // Borrowed, not copied (see `collect`).
+        list.actions.forEachBorrowed { walk($0, scope: scope, guards: guards) }
     }
 
     /// The scope of an action's own expressions: `outer` narrowed to the actions it sees.
     private func scope(of action: Int, outer: FlowScope) -> FlowScope {
+        // The closure captures the positions alone: capturing `self` copied the whole pass.
+        let visibility = visibility
         let visible = visibility.visible(before: action)
         return memo.narrowed(outer, to: visible) { outer.visible(actionPositions: visibility.positions(visible)) }
     }
 
-    private mutating func walk(_ action: FlowAction, scope outer: FlowScope, guards outerGuards: Guards) {
-        let scope = scope(of: action.index, outer: outer)
+    private func walk(_ action: UnsafePointer<FlowAction>, scope outer: FlowScope, guards outerGuards: Guards) {
+        let scope = scope(of: action.pointee.index, outer: outer)
         var guards = outerGuards
-        if let site = action.condition {
+        if let site = action.pointee.condition {
             let facts = checkCondition(site, what: "if", in: scope, guards: guards)
             guards.formUnion(facts.positive)
             if facts.constant == false {
-                constantFalse.insert(action.index)
+                constantFalse.insert(action.pointee.index)
                 typing.diagnostics.append(Diagnostic(
-                    .typeNeverRuns, .warning, "action `\(action.displayName)` can never run", at: expressionSpan(site),
+                    .typeNeverRuns, .warning, "action `\(action.pointee.displayName)` can never run", at: expressionSpan(site),
                     label: "this condition is always false"))
             }
         }
         let isSet: Bool
-        switch action.kind {
+        switch action.pointee.kind {
         case .action(let type), .control(let type): isSet = type == "set"
         case .unknown: isSet = false
         }
@@ -592,30 +742,30 @@ struct TypingPass {
             checkSet(action, in: scope, guards: guards)
         } else {
             // Borrowed through the buffer, as in `walk(_:scope:guards:)`.
-            action.inputs.withUnsafeBufferPointer { inputs in
+            action.pointee.inputs.withUnsafeBufferPointer { inputs in
                 for position in inputs.indices {
                     _ = valueType(inputs[position].value, what: inputs[position].name, expected: nil, in: scope, guards: guards)
                 }
             }
         }
-        guard case .control(let control) = action.kind else { return }
+        guard case .control(let control) = action.pointee.kind else { return }
         var conditionFacts = Facts()
         var onType: CELType?
         var elementType: CELType = .dyn
-        for key in action.controlKeys {
-            switch key.value {
+        action.pointee.controlKeys.forEachBorrowed { key in
+            switch key.pointee.value {
             case .expression(let site):
                 if site.role == .condition {
-                    conditionFacts = checkCondition(site, what: key.name, in: scope, guards: guards)
+                    conditionFacts = checkCondition(site, what: key.pointee.name, in: scope, guards: guards)
                 } else {
-                    let type = checkSite(site, what: key.name, in: scope, guards: guards)
-                    if control == "foreach", key.name == "items" { elementType = checkItems(site, type) }
-                    if control == "switch", key.name == "on" { onType = checkOn(site, type) }
+                    let type = checkSite(site, what: key.pointee.name, in: scope, guards: guards)
+                    if control == "foreach", key.pointee.name == "items" { elementType = checkItems(site, type) }
+                    if control == "switch", key.pointee.name == "on" { onType = checkOn(site, type) }
                 }
             case .value(let value):
-                let type = valueType(value, what: key.name, expected: nil, in: scope, guards: guards)
-                if control == "foreach", key.name == "items", case .expression(let site) = value { elementType = checkItems(site, type) }
-                if control == "switch", key.name == "on", case .expression(let site) = value { onType = checkOn(site, type) }
+                let type = valueType(value, what: key.pointee.name, expected: nil, in: scope, guards: guards)
+                if control == "foreach", key.pointee.name == "items", case .expression(let site) = value { elementType = checkItems(site, type) }
+                if control == "switch", key.pointee.name == "on", case .expression(let site) = value { onType = checkOn(site, type) }
             case .actions, .cases, .branches, .name:
                 break
             }
@@ -623,22 +773,22 @@ struct TypingPass {
         var inner = scope
         if control == "foreach" {
             var loopName = "item"
-            for key in action.controlKeys {
-                if case .name(let written) = key.value { loopName = written.value }
+            action.pointee.controlKeys.forEachBorrowed { key in
+                if case .name(let written) = key.pointee.value { loopName = written.value }
             }
             let element = index.records.roundTripped(elementType, recordName: loopName)
-            typing.elementTypes[action.index] = element
-            typing.loopNames[action.index] = loopName
+            typing.elementTypes[action.pointee.index] = element
+            typing.loopNames[action.pointee.index] = loopName
             inner = scope.adding(loopVariables: [(loopName, element)])
         }
         // Each nested action narrows `actions` again from the flow's complete list.
         let nestedScope = inner
-        for key in action.controlKeys {
-            switch key.value {
+        action.pointee.controlKeys.forEachBorrowed { key in
+            switch key.pointee.value {
             case .actions(let list):
                 var nestedGuards = guards
                 if control == "if" {
-                    nestedGuards.formUnion(key.name == "else" ? conditionFacts.negative : conditionFacts.positive)
+                    nestedGuards.formUnion(key.pointee.name == "else" ? conditionFacts.negative : conditionFacts.positive)
                 }
                 walk(list, scope: nestedScope, guards: nestedGuards)
             case .cases(let cases):
@@ -654,7 +804,7 @@ struct TypingPass {
         }
     }
 
-    private mutating func checkItems(_ site: ExpressionSite, _ type: CELType?) -> CELType {
+    private func checkItems(_ site: ExpressionSite, _ type: CELType?) -> CELType {
         guard let type else { return .dyn }
         switch type {
         case .list(let element): return element
@@ -667,7 +817,7 @@ struct TypingPass {
         }
     }
 
-    private mutating func checkOn(_ site: ExpressionSite, _ type: CELType?) -> CELType? {
+    private func checkOn(_ site: ExpressionSite, _ type: CELType?) -> CELType? {
         guard let type else { return nil }
         switch type {
         case .string, .int, .dyn, .error: return type
@@ -679,16 +829,16 @@ struct TypingPass {
         }
     }
 
-    private mutating func checkCase(_ switchCase: SwitchCase, onType: CELType?) {
+    private func checkCase(_ switchCase: SwitchCase, onType: CELType?) {
         guard onType == .int, case .notAnInteger = NumberSyntax.integer(switchCase.value.value) else { return }
         typing.diagnostics.append(Diagnostic(
             .typeCaseNeverMatches, .error, "case `\(switchCase.value.value)` can never match: `on` is an `int`",
             at: switchCase.value.span, label: "not an integer"))
     }
 
-    private mutating func checkSet(_ action: FlowAction, in scope: FlowScope, guards: Guards) {
+    private func checkSet(_ action: UnsafePointer<FlowAction>, in scope: FlowScope, guards: Guards) {
         var declared: CELType?
-        if let target = action.input("var"), case .literal(let scalar, let span) = target.value {
+        if let target = action.pointee.input("var"), case .literal(let scalar, let span) = target.value {
             let name = scalar.value
             if let type = typing.scope.varType(name) {
                 declared = type
@@ -705,14 +855,14 @@ struct TypingPass {
                 typing.diagnostics.append(diagnostic)
             }
         }
-        for input in action.inputs where input.name != "var" {
+        for input in action.pointee.inputs where input.name != "var" {
             let type = valueType(input.value, what: input.name, expected: nil, in: scope, guards: guards)
             guard input.name == "value", let declared, !type.isErrorType, !declared.accepts(type) else { continue }
             // Numbers do not convert implicitly; an int var keeps ints.
             typing.diagnostics.append(Diagnostic(
                 .typeSetMismatch, .error,
-                "`set` gives var `\(Self.literalName(action.input("var")))` a value of type `\(FlowTypeNames.celName(type))`, but it is declared `\(FlowTypeNames.celName(declared))`",
-                at: input.value.span.isEmpty ? action.span : valueSpan(input.value), label: "of type `\(FlowTypeNames.celName(type))`"))
+                "`set` gives var `\(Self.literalName(action.pointee.input("var")))` a value of type `\(FlowTypeNames.celName(type))`, but it is declared `\(FlowTypeNames.celName(declared))`",
+                at: input.value.span.isEmpty ? action.pointee.span : valueSpan(input.value), label: "of type `\(FlowTypeNames.celName(type))`"))
         }
     }
 
@@ -729,7 +879,7 @@ struct TypingPass {
     // MARK: - run_after
 
     /// An action whose `run_after` waits only for statuses its target can never end in.
-    private mutating func checkRunAfter() {
+    private func checkRunAfter() {
         guard let graph = flow.actionGraph else { return }
         for action in waitingActions {
             let runAfter = action.runAfter
@@ -766,7 +916,7 @@ struct TypingPass {
     // MARK: - Values and sites
 
     /// The type of a value (literal, expression, list, map), checking every expression in it.
-    private mutating func valueType(_ value: FlowValue, what: @autoclosure () -> String, expected: CELType?, in scope: FlowScope, guards: Guards) -> CELType {
+    private func valueType(_ value: FlowValue, what: @autoclosure () -> String, expected: CELType?, in scope: FlowScope, guards: Guards) -> CELType {
         switch value {
         case .null:
             return .null
@@ -813,7 +963,7 @@ struct TypingPass {
     }
 
     /// A condition: must be `bool`; returns what it proves when true and when false.
-    private mutating func checkCondition(_ site: ExpressionSite, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) -> Facts {
+    private func checkCondition(_ site: ExpressionSite, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) -> Facts {
         guard let index = site.parts.firstIndex(where: \.isExpression),
               let checked = checkPart(site.parts[index], index: index, of: site, in: scope, guards: guards) else { return Facts() }
         let type = checked.resultType
@@ -842,7 +992,7 @@ struct TypingPass {
 
     /// Checks every part of a site; returns the site's type (a template is a string), nil on error.
     @discardableResult
-    private mutating func checkSite(_ site: ExpressionSite, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) -> CELType? {
+    private func checkSite(_ site: ExpressionSite, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) -> CELType? {
         switch site.role {
         case .condition:
             _ = checkCondition(site, what: what(), in: scope, guards: guards)
@@ -896,7 +1046,7 @@ struct TypingPass {
     }
 
     /// Parses and checks one expression part; diagnostics point into the YAML.
-    private mutating func checkPart(_ part: TemplatePart, index: Int, of site: ExpressionSite, in scope: FlowScope, guards: Guards) -> CheckedExpression? {
+    private func checkPart(_ part: TemplatePart, index: Int, of site: ExpressionSite, in scope: FlowScope, guards: Guards) -> CheckedExpression? {
         let base = part.range.lowerBound
         let length = part.range.count
         // A function, not a closure value: nothing is allocated unless a diagnostic needs it.
@@ -948,6 +1098,18 @@ extension ExpressionSite {
     public func trimmedSpan(of part: TemplatePart) -> SourceSpan {
         let range = part.trimmedRange
         return span(of: (part.range.lowerBound + range.lowerBound)..<(part.range.lowerBound + range.upperBound))
+    }
+}
+
+extension Array {
+    /// Calls `body` with each element in place: reading a field through the pointer copies
+    /// that field only, where passing the element copies all of it (copies of flow-model
+    /// values showed up in profiles of lint).
+    fileprivate func forEachBorrowed(_ body: (UnsafePointer<Element>) -> Void) {
+        withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for position in buffer.indices { body(base + position) }
+        }
     }
 }
 
@@ -1026,14 +1188,19 @@ struct ActionPositions {
     private let fieldPositions: [Int]
     private let fieldCount: Int
 
-    init(graph: ActionGraph?, actions: CELRecordType) {
+    init(graph: ActionGraph?, actions: CELRecordType, memo: TypingMemo) {
         self.graph = graph
         fieldCount = actions.fields.count
         if let graph, !actions.fields.isEmpty {
-            fieldPositions = graph.ids.map { id in id.flatMap { actions.field(named: $0)?.slot } ?? -1 }
+            fieldPositions = memo.fieldPositions(ids: graph.ids, actions: actions)
         } else {
             fieldPositions = []
         }
+    }
+
+    /// For each action id (by action index), the position of its field in `actions`, or -1.
+    static func fieldPositions(ids: [String?], actions: CELRecordType) -> [Int] {
+        ids.map { id in id.flatMap { actions.field(named: $0)?.slot } ?? -1 }
     }
 
     /// The actions finished when `action` starts.

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A position in a source file: a UTF-8 byte offset, and the 1-based line and column that people
 /// read. Columns count Unicode scalar values, not bytes, so carets line up under non-ASCII text.
 public struct SourcePosition: Hashable, Sendable, Comparable, Codable {
@@ -48,11 +54,36 @@ public final class SourceFile: Sendable {
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
+        self.lineStarts = Self.lineStarts(of: bytes)
+    }
+
+    private init(path: String, bytes: [UInt8], lineStarts: [Int]) {
+        self.path = path
+        self.bytes = bytes
+        self.lineStarts = lineStarts
+    }
+
+    /// The same file, bytes and line table shared, with a path whose string storage is its
+    /// own. Every span holds the path, and a path over 15 bytes is a heap string: threads that
+    /// make spans of one file would all retain and release that one string, and contend for
+    /// its reference count. A thread working on part of a file takes its own copy.
+    public func withOwnPath() -> SourceFile {
+        SourceFile(path: String(decoding: Array(path.utf8), as: UTF8.self), bytes: bytes, lineStarts: lineStarts)
+    }
+
+    /// `memchr` from line break to line break: every file lint reads is scanned whole.
+    private static func lineStarts(of bytes: [UInt8]) -> [Int] {
         var starts = [0]
-        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            starts.append(index + 1)
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var position = 0
+            while position < buffer.count,
+                  let found = memchr(base + position, Int32(UInt8(ascii: "\n")), buffer.count - position) {
+                position = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
+                starts.append(position)
+            }
         }
-        self.lineStarts = starts
+        return starts
     }
 
     public convenience init(path: String, text: String) {

@@ -33,7 +33,9 @@ public enum FlowLinter {
         let memos = MemoPerWorker()
         var outcomes = ParallelWork.map(count: units.count, workers: workers) { item, worker in
             let unit = units[item]
-            return check(unit, of: files[unit.file], catalog: catalog, index: index, memo: typing ? memos.memo(for: worker) : nil)
+            // A section has its own copy of its file's path: see ``SourceFile/withOwnPath()``.
+            let file = unit.section == nil ? files[unit.file] : files[unit.file].withOwnPath()
+            return check(unit, of: file, catalog: catalog, index: index, memo: typing ? memos.memo(for: worker) : nil)
         }
         // A file whose sections need a diagnostic of the reader is read again in one piece,
         // so those diagnostics are exactly those of a whole reading.

@@ -14,6 +14,20 @@ import Testing
         #expect(file.position(atOffset: -5).offset == 0)
     }
 
+    @Test func lineTableOfEveryKindOfEnding() {
+        #expect(SourceFile(path: "a", text: "").lineStarts == [0])
+        #expect(SourceFile(path: "a", text: "x").lineStarts == [0])
+        #expect(SourceFile(path: "a", text: "x\n").lineStarts == [0, 2])
+        #expect(SourceFile(path: "a", text: "\n\nab\r\ncd").lineStarts == [0, 1, 2, 6])
+    }
+
+    @Test func aCopyWithItsOwnPathIsTheSameFile() {
+        let file = SourceFile(path: "flows/a-path-longer-than-fifteen-bytes.yaml", text: "flow: x\nkey: y\n")
+        let copy = file.withOwnPath()
+        #expect(copy.path == file.path && copy.bytes == file.bytes && copy.lineStarts == file.lineStarts)
+        #expect(copy.position(atOffset: 9) == file.position(atOffset: 9))
+    }
+
     @Test func offsetsFromLineAndColumn() {
         #expect(file.offset(line: 2, column: 3) == 6)
         #expect(file.offset(line: 2, column: 99) == file.lineEndOffset(line: 2))

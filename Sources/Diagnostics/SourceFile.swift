@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A position in a source file: a UTF-8 byte offset, and the 1-based line and column that people
 /// read. Columns count Unicode scalar values, not bytes, so carets line up under non-ASCII text.
 public struct SourcePosition: Hashable, Sendable, Comparable, Codable {
@@ -71,17 +65,10 @@ public final class SourceFile: Sendable {
         SourceFile(path: String(decoding: Array(path.utf8), as: UTF8.self), bytes: bytes, lineStarts: lineStarts)
     }
 
-    /// `memchr` from line break to line break: every file lint reads is scanned whole.
     private static func lineStarts(of bytes: [UInt8]) -> [Int] {
         var starts = [0]
-        bytes.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var position = 0
-            while position < buffer.count,
-                  let found = memchr(base + position, Int32(UInt8(ascii: "\n")), buffer.count - position) {
-                position = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
-                starts.append(position)
-            }
+        while let lineBreak = bytes.index(of: UInt8(ascii: "\n"), from: starts[starts.count - 1]) {
+            starts.append(lineBreak + 1)
         }
         return starts
     }

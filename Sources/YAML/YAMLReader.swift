@@ -1,9 +1,4 @@
 import Diagnostics
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Reads a flow file into YAML trees: checks the bytes, drives libyaml's event parser and
 /// composes a ``YAMLNode`` tree with spans for each document of the stream.
@@ -143,20 +138,18 @@ public enum YAMLReader {
     /// a line break or the end of the file.
     private static func documentStartLine(in bytes: [UInt8], from offset: Int) -> Int? {
         let dash = UInt8(ascii: "-")
-        var position = max(offset, 1)
         let count = bytes.count
-        while position + 3 <= count {
-            guard bytes[position - 1] == UInt8(ascii: "\n"), bytes[position] == dash,
-                  bytes[position + 1] == dash, bytes[position + 2] == dash
-            else {
-                position += 1
-                continue
-            }
+        var search = max(offset, 1) - 1
+        while let lineBreak = bytes.index(of: UInt8(ascii: "\n"), from: search) {
+            let position = lineBreak + 1
+            search = position
+            guard position + 3 <= count, bytes[position] == dash, bytes[position + 1] == dash, bytes[position + 2] == dash
+            else { continue }
             let after = position + 3
             if after == count { return position }
             switch bytes[after] {
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"): return position
-            default: position += 1
+            default: continue
             }
         }
         return nil
@@ -166,21 +159,11 @@ public enum YAMLReader {
     private static func hasDirective(_ bytes: [UInt8]) -> Bool {
         if bytes.first == UInt8(ascii: "%") { return true }
         var position = 1
-        while let found = firstIndex(of: UInt8(ascii: "%"), in: bytes, from: position) {
+        while let found = bytes.index(of: UInt8(ascii: "%"), from: position) {
             if bytes[found - 1] == UInt8(ascii: "\n") { return true }
             position = found + 1
         }
         return false
-    }
-
-    private static func firstIndex(of byte: UInt8, in bytes: [UInt8], from start: Int) -> Int? {
-        guard start < bytes.count else { return nil }
-        return bytes.withUnsafeBufferPointer { buffer -> Int? in
-            guard let base = buffer.baseAddress,
-                  let found = memchr(base + start, Int32(byte), buffer.count - start)
-            else { return nil }
-            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-        }
     }
 
     /// Drives libyaml's parser over `bytes` and counts its events, building nothing: the

@@ -21,6 +21,16 @@ import Testing
         #expect(SourceFile(path: "a", text: "\n\nab\r\ncd").lineStarts == [0, 1, 2, 6])
     }
 
+    @Test func byteSearchFromAnIndex() {
+        let bytes = Array("a-b-c".utf8)
+        #expect(bytes.index(of: UInt8(ascii: "-"), from: 0) == 1)
+        #expect(bytes.index(of: UInt8(ascii: "-"), from: 2) == 3)
+        #expect(bytes.index(of: UInt8(ascii: "-"), from: 4) == nil)
+        #expect(bytes.index(of: UInt8(ascii: "a"), from: 5) == nil)
+        #expect(bytes.index(of: UInt8(ascii: "a"), from: -1) == nil)
+        #expect([UInt8]().index(of: 0, from: 0) == nil)
+    }
+
     @Test func aCopyWithItsOwnPathIsTheSameFile() {
         let file = SourceFile(path: "flows/a-path-longer-than-fifteen-bytes.yaml", text: "flow: x\nkey: y\n")
         let copy = file.withOwnPath()

@@ -50,16 +50,7 @@ public enum FlowTypeNames {
 
     /// The CEL type of a catalog name that ``catalogName(_:)`` wrote.
     static func roundTripped(catalogName text: String, recordName: String) -> CELType {
-        switch text {
-        case "dyn": return .dyn
-        case "bool": return .bool
-        case "string": return .string
-        case "int": return .int
-        case "double": return .double
-        default: break
-        }
-        guard let parsed = try? CatalogType.parse(text) else { return .dyn }
-        return CELBridge.type(parsed, name: recordName)
+        celType(catalogName: text, recordName: recordName)
     }
 
     /// A catalog type expression as a CEL type; `dyn` when it does not parse.

@@ -1,9 +1,6 @@
 import Catalog
 import Diagnostics
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import YAML
 
 /// The typing pass over a checked set of flows, as ``FlowChecker`` runs it: types every flow
@@ -108,21 +105,15 @@ public struct Suppressions: Sendable {
         return codes
     }
 
-    /// `memchr` to each `f`, then a compare: every file lint reads is searched whole, so this
-    /// runs over every byte of input (glibc's `memmem` is not visible to Swift).
+    /// Jumps from `f` to `f`: every file lint reads is searched whole.
     private static func mentionsMarker(_ bytes: [UInt8]) -> Bool {
         let needle = Array(marker.utf8)
-        return bytes.withUnsafeBufferPointer { haystack in
-            guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
-            var start = 0
-            let lastStart = haystack.count - needle.count
-            while start <= lastStart, let found = memchr(base + start, Int32(first), lastStart - start + 1) {
-                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + position, needle, needle.count) == 0 { return true }
-                start = position + 1
-            }
-            return false
+        var start = 0
+        while let found = bytes.index(of: needle[0], from: start), found + needle.count <= bytes.count {
+            if bytes[found..<(found + needle.count)].elementsEqual(needle) { return true }
+            start = found + 1
         }
+        return false
     }
 }
 

@@ -28,7 +28,7 @@ struct TestFileDecoder {
         let folder = URL(fileURLWithPath: file.path).deletingLastPathComponent()
         var flowFiles: [(String, SourceSpan)] = []
         if let flows = root["flows"] {
-            for item in flows.sequence ?? [flows] {
+            for item in flows.sequence.map(Array.init) ?? [flows] {
                 guard let name = item.scalar?.value, !name.isEmpty else {
                     error(.testFileStructure, "`flows` lists flow file paths", at: item.span)
                     continue
@@ -159,7 +159,7 @@ struct TestFileDecoder {
             }
             status = value
         }
-        var headers: [(String, String)] = (node["headers"]?.mapping ?? []).map { ($0.key.scalar?.value.lowercased() ?? "", $0.value.scalar?.value ?? "") }
+        var headers: [(String, String)] = (node["headers"]?.mapping.map(Array.init) ?? []).map { ($0.key.scalar?.value.lowercased() ?? "", $0.value.scalar?.value ?? "") }
         var body: [UInt8] = []
         if let json = node["json"] {
             body = Array(TestJSON.value(json).serialized().utf8)
@@ -184,7 +184,7 @@ struct TestFileDecoder {
             }
             event = index
         }
-        let pairs = node["actions"]?.mapping ?? []
+        let pairs = node["actions"]?.mapping.map(Array.init) ?? []
         let actions = pairs.map { (path: $0.key.scalar?.value ?? "", status: $0.value.scalar?.value ?? "") }
         return ExpectedRun(
             flow: flow, event: event, status: node["status"]?.scalar?.value, actions: actions, span: node.span,
@@ -199,7 +199,7 @@ struct TestFileDecoder {
 
     private mutating func decodeRequest(_ node: YAMLNode) -> ExpectedRequest? {
         checkKeys(node, Self.requestKeys)
-        let headers = (node["headers"]?.mapping ?? []).map { ($0.key.scalar?.value.lowercased() ?? "", $0.value.scalar?.value ?? "") }
+        let headers = (node["headers"]?.mapping.map(Array.init) ?? []).map { ($0.key.scalar?.value.lowercased() ?? "", $0.value.scalar?.value ?? "") }
         return ExpectedRequest(method: node["method"]?.scalar?.value.uppercased(), url: node["url"]?.scalar?.value, headers: headers, json: node["json"].map(TestJSON.value), span: node.span)
     }
 
@@ -224,7 +224,7 @@ struct TestFileDecoder {
             error(.testFileStructure, "`\(key)` is a list", at: node.span)
             return nil
         }
-        return items
+        return Array(items)
     }
 
     private mutating func names(_ node: YAMLNode?, _ key: String) -> [String: String] {
@@ -239,7 +239,7 @@ struct TestFileDecoder {
     }
 
     private mutating func checkKeys(_ node: YAMLNode, _ known: [String]) {
-        for pair in node.mapping ?? [] {
+        for pair in node.mapping.map(Array.init) ?? [] {
             let key = pair.key.scalar?.value ?? ""
             guard !known.contains(key) else { continue }
             var diagnostic = Diagnostic.error(.testUnknownKey, "unknown key `\(key)`", at: pair.key.span)

@@ -84,14 +84,16 @@ extension FlowDecoder {
             context = "an action"
             allowed = index.commonKeys.names
         }
-        var keyed = pairs
+        let keyed = pairs
+        // Reported here with its own message, so the key check passes over it.
+        var reportedKey: String?
         if let control = controlInfo?.control, let with = written.with {
             // A common slip: control keys sit on the action itself, not under `with`.
             let keys = control.keys.map { "`\($0.name)`" }.joined(separator: ", ")
             report(Diagnostic(
                 .flowUnknownKey, .error, "`\(control.name)` actions take no `with`", at: with.key.span,
                 label: "write \(keys) directly on the action"))
-            keyed.removeAll { $0.key.scalar?.value == "with" }
+            reportedKey = "with"
         }
         let checkUnknown = kind != .unknown
         let present: PresentKeys
@@ -100,7 +102,7 @@ extension FlowDecoder {
             if !suggestedKeys.isEmpty { suggestedKeys = [] }
             present = written.common
         } else {
-            present = checkKeys(keyed, allowed: allowed, context: context, checkUnknown: checkUnknown)
+            present = checkKeys(keyed, allowed: allowed, context: context, checkUnknown: checkUnknown, passingOver: reportedKey)
         }
         func described() -> String { idName.map { "action `\($0)`" } ?? "this action" }
         requireKeys(
@@ -197,7 +199,7 @@ extension FlowDecoder {
         var allCommon = true
 
         /// The first pair of each name, as ``YAMLNode/subscript(_:)`` finds it.
-        init(_ pairs: [YAMLPair], commonKeys: [String]) {
+        init(_ pairs: YAMLMapping, commonKeys: [String]) {
             for pair in pairs {
                 guard case .scalar(let key) = pair.key.kind else {
                     allCommon = false

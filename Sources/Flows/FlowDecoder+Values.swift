@@ -112,7 +112,7 @@ extension FlowDecoder {
     }
 
     /// The entries of a `map` value, each read with `valueShape`.
-    mutating func mapEntries(_ pairs: [YAMLPair], _ valueShape: ValueShape, what: @autoclosure () -> String) -> [FlowValue.MapEntry] {
+    mutating func mapEntries(_ pairs: YAMLMapping, _ valueShape: ValueShape, what: @autoclosure () -> String) -> [FlowValue.MapEntry] {
         var result: [FlowValue.MapEntry] = []
         result.reserveCapacity(pairs.count)
         for pair in pairs {

@@ -52,7 +52,7 @@ struct FlowDecoder {
 
     /// The span that stands for a whole mapping in "missing key" messages: its first key, so
     /// the caret sits on one line.
-    static func anchor(_ pairs: [YAMLPair], _ node: YAMLNode) -> SourceSpan {
+    static func anchor(_ pairs: YAMLMapping, _ node: YAMLNode) -> SourceSpan {
         pairs.first?.key.span ?? node.span
     }
 
@@ -78,11 +78,12 @@ struct FlowDecoder {
     }
 
     /// Reports each key of a mapping that is not a string, and with `checkUnknown` each key
-    /// not in `allowed`, with the nearest valid key and a fix-it. Callers then read the keys
+    /// not in `allowed` (but `reportedKey`, which the caller reported itself), with the nearest valid key and a fix-it. Callers then read the keys
     /// that passed (``acceptedKey(_:allowed:checkUnknown:)``) from the pairs themselves.
     @discardableResult
     mutating func checkKeys(
-        _ pairs: [YAMLPair], allowed: [String], context: @autoclosure () -> String, checkUnknown: Bool = true
+        _ pairs: YAMLMapping, allowed: [String], context: @autoclosure () -> String, checkUnknown: Bool = true,
+        passingOver reportedKey: String? = nil
     ) -> PresentKeys {
         if !suggestedKeys.isEmpty { suggestedKeys = [] }
         var present = PresentKeys()
@@ -91,6 +92,7 @@ struct FlowDecoder {
                 error(.flowWrongKind, "expected a string key in \(context()), found \(foundDescription(pair.key))", at: pair.key.span)
                 continue
             }
+            if let reportedKey, key.value == reportedKey { continue }
             if let position = keyPosition(key.value, in: allowed) {
                 present.insert(position)
             } else if checkUnknown {
@@ -134,7 +136,7 @@ struct FlowDecoder {
     /// key was already pointed at it); `present` is what ``checkKeys(_:allowed:context:checkUnknown:)``
     /// found in the same pairs.
     mutating func requireKeys(
-        _ required: [String], present: PresentKeys, in pairs: [YAMLPair], allowed: [String], checkUnknown: Bool = true,
+        _ required: [String], present: PresentKeys, in pairs: YAMLMapping, allowed: [String], checkUnknown: Bool = true,
         anchor: @autoclosure () -> SourceSpan, context: @autoclosure () -> String
     ) {
         for name in required where suggestedKeys.isEmpty || !suggestedKeys.contains(name) {
@@ -148,17 +150,17 @@ struct FlowDecoder {
     }
 
     /// Whether a string key of `pairs` is `name`.
-    func hasKey(_ name: String, in pairs: [YAMLPair]) -> Bool {
+    func hasKey(_ name: String, in pairs: YAMLMapping) -> Bool {
         for pair in pairs {
             if case .scalar(let key) = pair.key.kind, !key.isNullValue, sameText(key.value, name) { return true }
         }
         return false
     }
 
-    func pair(_ name: String, in pairs: [YAMLPair]) -> YAMLPair? { Self.pair(name, in: pairs) }
+    func pair(_ name: String, in pairs: YAMLMapping) -> YAMLPair? { Self.pair(name, in: pairs) }
 
     /// The pair whose string key is `name` (the first, should the reader have kept two).
-    static func pair(_ name: String, in pairs: [YAMLPair]) -> YAMLPair? {
+    static func pair(_ name: String, in pairs: YAMLMapping) -> YAMLPair? {
         for pair in pairs {
             if case .scalar(let key) = pair.key.kind, sameText(key.value, name) { return pair }
         }
@@ -225,7 +227,7 @@ struct FlowDecoder {
     }
 
     /// "flow `NAME`" when the flow names itself, for messages about the whole flow.
-    private static func flowDescription(_ pairs: [YAMLPair]) -> String {
+    private static func flowDescription(_ pairs: YAMLMapping) -> String {
         guard let name = Self.pair("flow", in: pairs)?.value.scalar?.value else { return "this flow" }
         return "flow `\(name)`"
     }

@@ -1,10 +1,10 @@
 import Diagnostics
 
-/// Builds ``YAMLNode`` trees from parser events, one document at a time, without recursion:
-/// open collections live on an explicit stack bounded by ``YAMLLimits/maxDepth``.
+/// Builds each document's ``YAMLTree`` from parser events, one document at a time, without
+/// recursion: open collections live on an explicit stack bounded by ``YAMLLimits/maxDepth``.
 ///
-/// Aliases are expanded by sharing the anchored node (nodes are immutable), so an alias costs
-/// O(1) time and memory; the node budget still counts every node an alias stands for, using
+/// Aliases are expanded by a new record that shares the anchored node's text and children
+/// (nodes are never changed), so an alias costs O(1) time and memory; the node budget still counts every node an alias stands for, using
 /// the subtree size remembered with each anchor, so an alias bomb is caught at the first
 /// alias that crosses the budget instead of after building anything big.
 ///
@@ -26,8 +26,21 @@ struct Composer {
     private(set) var diagnostics: [Diagnostic] = []
     private(set) var documentCount = 0
 
+    // The storage of the document being composed, handed to its ``YAMLTree`` when it ends.
+    private var records: [YAMLNodeRecord] = []
+    private var texts: [String] = []
+    private var children: [Int32] = []
+    private var properties: [Int32: YAMLNodeProperties] = [:]
+    /// Children of the open collections, innermost last; a collection takes its run when it
+    /// closes, so that each collection's children are contiguous in `children`.
+    private var pending: [Int32] = []
+
     // State of the document being composed.
     private var stack: [Frame] = []
+    /// Anchor and tag of the open collections that have any, innermost last.
+    private var frameProperties: [YAMLNodeProperties] = []
+    /// Key positions of the open mappings that have a key index, innermost last.
+    private var keyIndexes: [[String: Int]] = []
     private var anchors: [String: Anchored] = [:]
     private var nodeCount = 0
     private var documentStart = SourcePosition(offset: 0, line: 1, column: 1)
@@ -41,103 +54,124 @@ struct Composer {
         self.marks = marks
         // Flows nest a handful of levels: one allocation instead of growing step by step.
         stack.reserveCapacity(8)
+        pending.reserveCapacity(64)
     }
 
     /// A finished node, how many nodes it stands for (itself and everything below), and where
     /// its text ends (kept here so the parent need not rebuild the node's span).
     struct Composed {
-        var node: YAMLNode
+        var index: Int32
         var size: Int
         var end: SourcePosition
     }
 
     private struct Anchored {
-        var node: YAMLNode
+        var index: Int32
         var size: Int
     }
 
-    /// A collection whose end event has not arrived yet.
+    /// A collection whose end event has not arrived yet. Small plain data, so that reaching
+    /// it in the stack costs no reference counting: its anchor and tag are in
+    /// `frameProperties`, and a mapping's key waiting for its value is the last of `pending`.
     private struct Frame {
-        let isMapping: Bool
         let start: SourcePosition
-        let anchor: String?
-        let tag: String?
+        /// Where the last child ends; valid once `hasChild` is set.
+        var lastChildEnd = SourcePosition(offset: 0, line: 1, column: 1)
+        /// Where this collection's children start in `pending`.
+        let firstPending: Int32
+        /// Nodes this collection stands for (within the node budget, so 32 bits suffice).
+        var size: Int32 = 1
+        /// The size of the key waiting for its value, valid with `hasPendingKey`.
+        var pendingKeySize: Int32 = 0
+        let isMapping: Bool
         let isFlowStyle: Bool
-        var items: [YAMLNode] = []
-        var pairs: [YAMLPair] = []
-        var pendingKey: Composed?
-        /// Pair index by key text, built once a mapping is too large for a linear scan.
-        var keyIndex: [String: Int]?
-        var size = 1
-        var lastChildEnd: SourcePosition?
+        /// Whether `frameProperties` holds this collection's anchor and tag.
+        let hasProperties: Bool
+        /// Whether `keyIndexes` holds this mapping's key positions (in `pending`, by key
+        /// text): built once a mapping is too large for a linear scan.
+        var hasKeyIndex = false
+        var hasPendingKey = false
+        var hasChild = false
 
-        init(isMapping: Bool, start: SourcePosition, anchor: String?, tag: String?, isFlowStyle: Bool) {
-            self.isMapping = isMapping
+        init(start: SourcePosition, firstPending: Int, isMapping: Bool, isFlowStyle: Bool, hasProperties: Bool) {
             self.start = start
-            self.anchor = anchor
-            self.tag = tag
+            self.firstPending = Int32(truncatingIfNeeded: firstPending)
+            self.isMapping = isMapping
             self.isFlowStyle = isFlowStyle
-            // Most collections of a flow hold a few entries (an action's mapping up to eight):
-            // one allocation instead of three or four.
-            if isMapping { pairs.reserveCapacity(8) } else { items.reserveCapacity(4) }
+            self.hasProperties = hasProperties
         }
+    }
 
-        enum Placement {
-            case placed
-            /// A pair whose plain key holds `$`: the caller checks for a split `${{ … }}`.
-            case placedDollarKey(key: YAMLNode, value: YAMLNode)
-            case nonScalarKey(YAMLNode)
-            case duplicateKey(String, key: YAMLNode, first: YAMLNode)
-        }
+    private enum Placement {
+        case placed
+        /// A pair whose plain key holds `$`: the caller checks for a split `${{ … }}`.
+        case placedDollarKey(key: Int32, value: Int32)
+        case nonScalarKey(Int32)
+        case duplicateKey(key: Int32, first: Int32)
+    }
 
-        /// Adds a finished child: an item, a key waiting for its value, or a value completing
-        /// a pair. Mutating, so callers reach it in place through the stack's subscript.
-        mutating func place(_ composed: Composed) -> Placement {
-            lastChildEnd = composed.end
-            guard isMapping else {
-                items.append(composed.node)
-                size += composed.size
-                return .placed
-            }
-            guard let key = pendingKey else {
-                pendingKey = composed
-                return .placed
-            }
-            pendingKey = nil
-            guard case .scalar(let keyScalar) = key.node.kind else { return .nonScalarKey(key.node) }
-            if let first = indexOfKey(keyScalar.value) {
-                return .duplicateKey(keyScalar.value, key: key.node, first: pairs[first].key)
-            }
-            appendPair(YAMLPair(key: key.node, value: composed.node), key: keyScalar.value)
-            size += key.size + composed.size
-            if keyScalar.style == .plain, keyScalar.contains(byte: UInt8(ascii: "$")) {
-                return .placedDollarKey(key: key.node, value: composed.node)
-            }
+    private static let linearScanLimit = 12
+
+    /// Adds a finished child to the innermost open collection: an item, a key waiting for its
+    /// value, or a value completing a pair.
+    private mutating func place(_ composed: Composed, inFrame top: Int) -> Placement {
+        stack[top].lastChildEnd = composed.end
+        stack[top].hasChild = true
+        let size = Int32(truncatingIfNeeded: composed.size)
+        guard stack[top].isMapping else {
+            pending.append(composed.index)
+            stack[top].size &+= size
             return .placed
         }
-
-        private static let linearScanLimit = 12
-
-        func indexOfKey(_ key: String) -> Int? {
-            if let keyIndex { return keyIndex[key] }
-            for (position, pair) in pairs.enumerated() {
-                if case .scalar(let scalar) = pair.key.kind, scalar.value == key { return position }
-            }
-            return nil
+        guard stack[top].hasPendingKey else {
+            pending.append(composed.index)
+            stack[top].hasPendingKey = true
+            stack[top].pendingKeySize = size
+            return .placed
         }
+        stack[top].hasPendingKey = false
+        let key = pending.removeLast()
+        let keyRecord = records[Int(key)]
+        guard keyRecord.shape == .scalar else { return .nonScalarKey(key) }
+        let text = texts[Int(keyRecord.firstChild)]
+        if let first = positionOfKey(text, inFrame: top) {
+            return .duplicateKey(key: key, first: pending[first])
+        }
+        appendPair(key: key, value: composed.index, text: text, inFrame: top)
+        stack[top].size &+= stack[top].pendingKeySize &+ size
+        if keyRecord.style == .plain, YAMLScalar.contains(UInt8(ascii: "$"), in: text) {
+            return .placedDollarKey(key: key, value: composed.index)
+        }
+        return .placed
+    }
 
-        mutating func appendPair(_ pair: YAMLPair, key: String) {
-            pairs.append(pair)
-            if keyIndex != nil {
-                keyIndex?[key] = pairs.count - 1
-            } else if pairs.count > Self.linearScanLimit {
-                var index: [String: Int] = [:]
-                index.reserveCapacity(pairs.count * 2)
-                for (position, existing) in pairs.enumerated() {
-                    if let text = existing.key.scalar?.value, index[text] == nil { index[text] = position }
-                }
-                keyIndex = index
+    /// Where the key `text` of the mapping in frame `top` is in `pending`.
+    private func positionOfKey(_ text: String, inFrame top: Int) -> Int? {
+        if stack[top].hasKeyIndex, let keyIndex = keyIndexes.last { return keyIndex[text] }
+        var position = Int(stack[top].firstPending)
+        while position < pending.count {
+            // Keys in `pending` are scalars: the others were left out.
+            if texts[Int(records[Int(pending[position])].firstChild)] == text { return position }
+            position += 2
+        }
+        return nil
+    }
+
+    private mutating func appendPair(key: Int32, value: Int32, text: String, inFrame top: Int) {
+        pending.append(key)
+        pending.append(value)
+        if stack[top].hasKeyIndex {
+            keyIndexes[keyIndexes.count - 1][text] = pending.count - 2
+        } else if (pending.count - Int(stack[top].firstPending)) / 2 > Self.linearScanLimit {
+            let firstPending = Int(stack[top].firstPending)
+            var index: [String: Int] = [:]
+            index.reserveCapacity(pending.count - firstPending)
+            for position in stride(from: firstPending, to: pending.count, by: 2) {
+                let text = texts[Int(records[Int(pending[position])].firstChild)]
+                if index[text] == nil { index[text] = position }
             }
+            keyIndexes.append(index)
+            stack[top].hasKeyIndex = true
         }
     }
 
@@ -145,7 +179,7 @@ struct Composer {
 
     mutating func consume(_ event: ParserEvent) -> Step {
         if isSkippingDocument {
-            if case .documentEnd = event.kind { resetDocument() }
+            if event.kind == .documentEnd { resetDocument() }
             return .proceed
         }
         switch event.kind {
@@ -156,61 +190,116 @@ struct Composer {
             documentCount += 1
             documentStart = marks.position(of: event.start)
             return .proceed
-        case .documentEnd(let isImplicit):
-            finishDocument(endMark: isImplicit ? nil : event.end)
+        case .documentEnd:
+            finishDocument(endMark: event.isImplicit ? nil : event.end)
             return .proceed
-        case .scalar(let value, let style, let tag, let anchor):
+        case .scalar:
             guard countNodes(1, at: event) else { return .proceed }
             var start = marks.position(of: event.start)
             var end = marks.position(of: event.end)
-            if anchor != nil || tag != nil {
+            let hasProperties = event.anchor != nil || event.tag != nil
+            if hasProperties {
                 start = contentStart(after: start, limit: end)
             }
-            if style == .literal || style == .folded {
+            if event.style == .literal || event.style == .folded {
                 end = trimmedBlockScalarEnd(start: start, end: end)
             }
-            let node = YAMLNode(
-                kind: .scalar(YAMLScalar(value: value, style: style, tag: tag)),
-                span: SourceSpan(file: file.path, start: start, end: end),
-                anchor: anchor
-            )
-            return attach(Composed(node: node, size: 1, end: end), anchor: anchor)
-        case .alias(let name):
-            return expandAlias(name, event: event)
-        case .sequenceStart(let anchor, let tag, let isFlowStyle):
-            return open(isMapping: false, anchor: anchor, tag: tag, isFlowStyle: isFlowStyle, event: event)
-        case .mappingStart(let anchor, let tag, let isFlowStyle):
-            return open(isMapping: true, anchor: anchor, tag: tag, isFlowStyle: isFlowStyle, event: event)
+            let index = appendScalar(event.value, style: event.style, location: CompactSpan(start: start, end: end))
+            if hasProperties {
+                setProperties(YAMLNodeProperties(anchor: event.anchor, tag: event.tag), of: index)
+            }
+            return attach(Composed(index: index, size: 1, end: end), anchor: event.anchor)
+        case .alias:
+            return expandAlias(event.value, event: event)
+        case .sequenceStart, .mappingStart:
+            return open(isMapping: event.kind == .mappingStart, anchor: event.anchor, tag: event.tag, isFlowStyle: event.isFlowStyle, event: event)
         case .sequenceEnd, .mappingEnd:
             return close(event: event)
         }
+    }
+
+    /// Stores a node's record and returns its index.
+    private mutating func append(_ record: YAMLNodeRecord) -> Int32 {
+        // The node budget keeps a document far below 2^31 records.
+        let index = Int32(truncatingIfNeeded: records.count)
+        records.append(record)
+        return index
+    }
+
+    private mutating func appendScalar(_ text: String, style: ScalarStyle, location: CompactSpan) -> Int32 {
+        let textIndex = Int32(truncatingIfNeeded: texts.count)
+        texts.append(text)
+        return append(YAMLNodeRecord(location: location, firstChild: textIndex, shape: .scalar, style: style, hasProperties: false))
+    }
+
+    /// Gives the node `index` its rare properties (anchor, tag, alias span).
+    private mutating func setProperties(_ nodeProperties: YAMLNodeProperties, of index: Int32) {
+        records[Int(index)].hasProperties = true
+        properties[index] = nodeProperties
+    }
+
+    private func span(of index: Int32) -> SourceSpan {
+        records[Int(index)].location.span(file: file.path)
     }
 
     // MARK: - Documents
 
     private mutating func resetDocument() {
         stack.removeAll(keepingCapacity: true)
+        if !frameProperties.isEmpty { frameProperties.removeAll() }
+        if !keyIndexes.isEmpty { keyIndexes.removeAll() }
         anchors.removeAll(keepingCapacity: true)
+        pending.removeAll(keepingCapacity: true)
+        if !records.isEmpty { records.removeAll(keepingCapacity: true) }
+        if !texts.isEmpty { texts.removeAll(keepingCapacity: true) }
+        if !children.isEmpty { children.removeAll(keepingCapacity: true) }
+        if !properties.isEmpty { properties.removeAll() }
         nodeCount = 0
         root = nil
         isSkippingDocument = false
     }
 
     private mutating func finishDocument(endMark: Mark?) {
-        var rootNode = root?.node
+        var rootIndex = root?.index
         // libyaml gives an empty document (a stray `---`) an empty plain scalar as its root.
-        if let node = rootNode, node.span.isEmpty, let scalar = node.scalar, scalar.isNull, node.anchor == nil {
-            rootNode = nil
+        if let index = rootIndex {
+            let record = records[Int(index)]
+            if record.location.isEmpty, record.shape == .scalar, record.style == .plain, texts[Int(record.firstChild)].isEmpty,
+               !record.hasProperties {
+                rootIndex = nil
+            }
         }
+        let rootStart = rootIndex.map { records[Int($0)].location.start }
         let end: SourcePosition
         if let endMark {
             end = marks.position(of: endMark)
         } else {
-            end = rootNode?.span.end ?? documentStart
+            end = rootIndex.map { records[Int($0)].location.end } ?? documentStart
         }
-        let span = SourceSpan(file: file.path, start: min(documentStart, rootNode?.span.start ?? documentStart), end: end)
+        let span = SourceSpan(file: file.path, start: min(documentStart, rootStart ?? documentStart), end: end)
+        var rootNode: YAMLNode?
+        if let rootIndex {
+            rootNode = YAMLNode(tree: takeTree(), index: Int(rootIndex))
+        }
         completed = YAMLDocument(root: rootNode, span: span)
         resetDocument()
+    }
+
+    /// Hands the document's storage to a tree; the next document starts with buffers of
+    /// the same size, so a file of similar flows allocates each buffer once per document.
+    private mutating func takeTree() -> YAMLTree {
+        let tree = YAMLTree(file: file.path, records: records, texts: texts, children: children, properties: properties)
+        let recordCapacity = records.count
+        let textCapacity = texts.count
+        let childCapacity = children.count
+        records = []
+        texts = []
+        children = []
+        properties = [:]
+        records.reserveCapacity(recordCapacity)
+        texts.reserveCapacity(textCapacity)
+        children.reserveCapacity(childCapacity)
+        return tree
     }
 
     /// The document that the last event completed, once.
@@ -241,7 +330,9 @@ struct Composer {
         if anchor != nil || tag != nil {
             contentStart = self.contentStart(after: start, limit: nil)
         }
-        stack.append(Frame(isMapping: isMapping, start: contentStart, anchor: anchor, tag: tag, isFlowStyle: isFlowStyle))
+        let hasProperties = anchor != nil || tag != nil
+        if hasProperties { frameProperties.append(YAMLNodeProperties(anchor: anchor, tag: tag)) }
+        stack.append(Frame(start: contentStart, firstPending: pending.count, isMapping: isMapping, isFlowStyle: isFlowStyle, hasProperties: hasProperties))
         return .proceed
     }
 
@@ -253,38 +344,49 @@ struct Composer {
         } else {
             // A block collection's end event sits at the next token, past blank lines and
             // comments; the collection really ends with its last entry.
-            end = frame.lastChildEnd ?? marks.position(of: event.start)
+            end = frame.hasChild ? frame.lastChildEnd : marks.position(of: event.start)
         }
-        let kind: YAMLNode.Kind = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
-        let node = YAMLNode(
-            kind: kind,
-            span: SourceSpan(file: file.path, start: frame.start, end: end),
-            anchor: frame.anchor,
-            tag: frame.tag,
-            isFlowStyle: frame.isFlowStyle
+        // A key without a value (only after a syntax error, which stops reading) is dropped.
+        if frame.hasPendingKey { pending.removeLast() }
+        let firstPending = Int(frame.firstPending)
+        let firstChild = Int32(truncatingIfNeeded: children.count)
+        let childCount = Int32(truncatingIfNeeded: pending.count - firstPending)
+        children.append(contentsOf: pending[firstPending...])
+        pending.removeSubrange(firstPending...)
+        if frame.hasKeyIndex { keyIndexes.removeLast() }
+        let nodeProperties = frame.hasProperties ? frameProperties.popLast() : nil
+        let record = YAMLNodeRecord(
+            location: CompactSpan(start: frame.start, end: end),
+            firstChild: firstChild,
+            childCount: childCount,
+            shape: frame.isMapping ? .mapping : .sequence,
+            isFlowStyle: frame.isFlowStyle,
+            hasProperties: false
         )
-        return attach(Composed(node: node, size: frame.size, end: end), anchor: frame.anchor)
+        let index = append(record)
+        if let nodeProperties { setProperties(nodeProperties, of: index) }
+        return attach(Composed(index: index, size: Int(frame.size), end: end), anchor: nodeProperties?.anchor)
     }
 
     /// Adds a finished node to the open collection, or makes it the document's root.
     private mutating func attach(_ composed: Composed, anchor: String?) -> Step {
         if let anchor {
-            anchors[anchor] = Anchored(node: composed.node, size: composed.size)
+            anchors[anchor] = Anchored(index: composed.index, size: composed.size)
         }
         let top = stack.count - 1
         guard top >= 0 else {
             root = composed
             return .proceed
         }
-        switch stack[top].place(composed) {
+        switch place(composed, inFrame: top) {
         case .placed:
             break
         case .placedDollarKey(let key, let value):
             checkSplitExpression(key: key, value: value)
         case .nonScalarKey(let key):
             reportNonScalarKey(key)
-        case .duplicateKey(let text, let key, let first):
-            reportDuplicateKey(text, key: key, first: first)
+        case .duplicateKey(let key, let first):
+            reportDuplicateKey(key: key, first: first)
         }
         return .proceed
     }
@@ -300,14 +402,18 @@ struct Composer {
         guard let target = anchors[name] else {
             reportUnknownAlias(name, at: span)
             // A null stands in so the surrounding mapping keeps its key/value pairing.
-            let placeholder = YAMLNode(kind: .scalar(YAMLScalar(value: "", style: .plain)), span: span, alias: span)
-            return attach(Composed(node: placeholder, size: 1, end: span.end), anchor: nil)
+            let placeholder = appendScalar("", style: .plain, location: CompactSpan(span))
+            setProperties(YAMLNodeProperties(alias: span), of: placeholder)
+            return attach(Composed(index: placeholder, size: 1, end: span.end), anchor: nil)
         }
         guard countNodes(target.size, at: event, alias: name) else { return .proceed }
-        let node = target.node
-        let copy = YAMLNode(kind: node.kind, span: node.span, anchor: nil, tag: node.tag, isFlowStyle: node.isFlowStyle, alias: span)
+        // The copy shares the anchored node's text and children: nodes are never changed.
+        let original = records[Int(target.index)]
+        let tag = original.hasProperties ? properties[target.index]?.tag : nil
+        let copy = append(original)
+        setProperties(YAMLNodeProperties(tag: tag, alias: span), of: copy)
         // In the parent, the alias ends where `*name` ends.
-        return attach(Composed(node: copy, size: target.size, end: span.end), anchor: nil)
+        return attach(Composed(index: copy, size: target.size, end: span.end), anchor: nil)
     }
 
     /// Adds `count` nodes to the document's budget; false (and a diagnostic) when that breaks it.
@@ -347,13 +453,14 @@ struct Composer {
 
     // MARK: - Diagnostics
 
-    private mutating func reportDuplicateKey(_ text: String, key: YAMLNode, first: YAMLNode) {
+    private mutating func reportDuplicateKey(key: Int32, first: Int32) {
+        let text = texts[Int(records[Int(key)].firstChild)]
         diagnostics.append(Diagnostic(
             .duplicateKey, .error,
             "duplicate key `\(text)`",
-            at: key.span,
+            at: span(of: key),
             label: "defined again here",
-            secondary: [SecondarySpan(span: first.span, label: "first defined here")],
+            secondary: [SecondarySpan(span: span(of: first), label: "first defined here")],
             notes: [Note("YAML keeps one value per key; remove one of the two or rename it")]
         ))
     }
@@ -361,13 +468,16 @@ struct Composer {
     /// `- ${{ a ? b : c }}` is valid YAML: a one-entry mapping from `${{ a ? b` to `c }}`.
     /// libyaml can't see the mistake, so the composer does: a plain key that opens more
     /// `${{` than it closes was cut at a `: ` inside the expression.
-    private mutating func checkSplitExpression(key: YAMLNode, value: YAMLNode) {
-        guard let text = key.scalar?.value else { return }
+    private mutating func checkSplitExpression(key: Int32, value: Int32) {
+        let keyRecord = records[Int(key)]
+        guard keyRecord.shape == .scalar else { return }
+        let text = texts[Int(keyRecord.firstChild)]
         let opened = text.split(separator: "${{", omittingEmptySubsequences: false).count - 1
         let closed = text.split(separator: "}}", omittingEmptySubsequences: false).count - 1
         guard opened > closed else { return }
         let bytes = file.bytes
-        var colon = key.span.end.offset
+        let keySpan = span(of: key)
+        var colon = keySpan.end.offset
         while colon < bytes.count, bytes[colon] == UInt8(ascii: " ") { colon += 1 }
         let colonSpan = file.span(colon..<min(colon + 1, bytes.count))
         var diagnostic = Diagnostic(
@@ -377,9 +487,10 @@ struct Composer {
             label: "YAML reads this `:` as the separator of a key and its value",
             notes: [Note("YAML splits plain text at `: `, also inside `${{ }}`; quote the whole value")]
         )
-        let keySpan = key.span
-        let valueSpan = value.span
-        if let scalar = value.scalar, scalar.style == .plain, value.alias == nil,
+        let valueSpan = span(of: value)
+        let valueRecord = records[Int(value)]
+        let isAlias = valueRecord.hasProperties && properties[value]?.alias != nil
+        if valueRecord.shape == .scalar, valueRecord.style == .plain, !isAlias,
            valueSpan.end.offset > keySpan.start.offset, valueSpan.end.line == keySpan.start.line {
             let original = file.text(keySpan.start.offset..<valueSpan.end.offset)
             let replacement = Self.quoted(original)
@@ -398,18 +509,19 @@ struct Composer {
         return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
 
-    private mutating func reportNonScalarKey(_ key: YAMLNode) {
+    private mutating func reportNonScalarKey(_ key: Int32) {
+        let kindName = records[Int(key)].shape == .mapping ? "mapping" : "sequence"
         diagnostics.append(Diagnostic(
             .nonScalarKey, .error,
-            "a \(key.kindName) cannot be a mapping key",
-            at: key.span,
-            label: "\(key.kindName) used as a key",
+            "a \(kindName) cannot be a mapping key",
+            at: span(of: key),
+            label: "\(kindName) used as a key",
             notes: [Note("keys in a flow are names; a `?` or a `[`/`{` before `:` makes a complex key")]
         ))
     }
 
     private mutating func reportUnknownAlias(_ name: String, at span: SourceSpan) {
-        let isOwnAnchor = stack.contains { $0.anchor == name }
+        let isOwnAnchor = frameProperties.contains { $0.anchor == name }
         var diagnostic: Diagnostic
         if isOwnAnchor {
             diagnostic = Diagnostic(

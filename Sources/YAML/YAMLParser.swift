@@ -22,23 +22,38 @@ struct Mark {
 }
 
 /// One libyaml event, with C types translated so the composer never sees them.
+///
+/// A flat struct rather than an enum with payloads: the composer reads a field or two of
+/// each event, and copying and destroying a multi-payload enum went through outlined
+/// witnesses that cost more than composing the node (measured with callgrind).
 struct ParserEvent {
-    enum Kind {
+    enum Kind: UInt8 {
         case streamStart
         case streamEnd
         case documentStart
-        case documentEnd(isImplicit: Bool)
-        case alias(anchor: String)
-        case scalar(value: String, style: ScalarStyle, tag: String?, anchor: String?)
-        case sequenceStart(anchor: String?, tag: String?, isFlowStyle: Bool)
+        case documentEnd
+        case alias
+        case scalar
+        case sequenceStart
         case sequenceEnd
-        case mappingStart(anchor: String?, tag: String?, isFlowStyle: Bool)
+        case mappingStart
         case mappingEnd
     }
 
     var kind: Kind
     var start: Mark
     var end: Mark
+    /// A scalar's value, or the anchor an alias names; empty for other events.
+    var value: String = ""
+    /// Anchor and tag of a scalar or a collection start.
+    var anchor: String?
+    var tag: String?
+    /// A scalar's style.
+    var style: ScalarStyle = .plain
+    /// Whether a collection starts in flow style (`[`, `{`).
+    var isFlowStyle = false
+    /// Whether a document ends without `...`.
+    var isImplicit = false
 }
 
 /// What libyaml reports when it gives up, copied out of the parser.
@@ -86,19 +101,18 @@ final class LibYAMLEventParser {
         event.deallocate()
     }
 
-    enum Step {
-        case event(ParserEvent)
-        case failure(ParserFailure)
-    }
-
-    /// The next event, or the failure after which the parser must not be called again.
-    /// Callers stop after the stream-end event too: libyaml returns no more events after it.
-    func next() -> Step {
+    /// Reads the next event into `translated`, or returns the failure after which the parser
+    /// must not be called again. Callers stop after the stream-end event too: libyaml returns
+    /// no more events after it. The caller keeps one event and passes it each time, so that
+    /// an event is neither returned nor copied (measured: the copies cost as much as the rest
+    /// of the translation).
+    func next(into translated: inout ParserEvent) -> ParserFailure? {
         guard yaml_parser_parse(parser, event) == 1 else {
-            return .failure(failure())
+            return failure()
         }
         defer { yaml_event_delete(event) }
-        return .event(translate(event.pointee))
+        translate(event.pointee, into: &translated)
+        return nil
     }
 
     /// Drives libyaml without building anything; returns the event count, or nil on an error.
@@ -113,48 +127,56 @@ final class LibYAMLEventParser {
         }
     }
 
-    private func translate(_ event: yaml_event_t) -> ParserEvent {
-        let kind: ParserEvent.Kind
+    private func translate(_ event: yaml_event_t, into translated: inout ParserEvent) {
+        translated.start = Mark(event.start_mark)
+        translated.end = Mark(event.end_mark)
+        // Only the fields of the event's kind are set below; the others are reset here, and
+        // only when set, since most events have neither anchor nor tag.
+        if !translated.value.isEmpty { translated.value = "" }
+        if translated.anchor != nil { translated.anchor = nil }
+        if translated.tag != nil { translated.tag = nil }
+        translated.style = .plain
+        translated.isFlowStyle = false
+        translated.isImplicit = false
         switch event.type {
         case YAML_STREAM_START_EVENT:
-            kind = .streamStart
+            translated.kind = .streamStart
         case YAML_DOCUMENT_START_EVENT:
-            kind = .documentStart
+            translated.kind = .documentStart
         case YAML_DOCUMENT_END_EVENT:
-            kind = .documentEnd(isImplicit: event.data.document_end.implicit != 0)
+            translated.kind = .documentEnd
+            translated.isImplicit = event.data.document_end.implicit != 0
         case YAML_ALIAS_EVENT:
-            kind = .alias(anchor: Self.string(event.data.alias.anchor) ?? "")
+            translated.kind = .alias
+            translated.value = Self.string(event.data.alias.anchor) ?? ""
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
-            let value = scalar.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: scalar.length), as: UTF8.self) } ?? ""
-            kind = .scalar(
-                value: value,
-                style: Self.style(scalar.style),
-                tag: Self.tag(scalar.tag),
-                anchor: Self.string(scalar.anchor)
-            )
+            translated.kind = .scalar
+            if let value = scalar.value, scalar.length > 0 {
+                translated.value = String(decoding: UnsafeBufferPointer(start: value, count: scalar.length), as: UTF8.self)
+            }
+            translated.style = Self.style(scalar.style)
+            translated.tag = Self.tag(scalar.tag)
+            translated.anchor = Self.string(scalar.anchor)
         case YAML_SEQUENCE_START_EVENT:
             let sequence = event.data.sequence_start
-            kind = .sequenceStart(
-                anchor: Self.string(sequence.anchor),
-                tag: Self.tag(sequence.tag),
-                isFlowStyle: sequence.style == YAML_FLOW_SEQUENCE_STYLE
-            )
+            translated.kind = .sequenceStart
+            translated.anchor = Self.string(sequence.anchor)
+            translated.tag = Self.tag(sequence.tag)
+            translated.isFlowStyle = sequence.style == YAML_FLOW_SEQUENCE_STYLE
         case YAML_SEQUENCE_END_EVENT:
-            kind = .sequenceEnd
+            translated.kind = .sequenceEnd
         case YAML_MAPPING_START_EVENT:
             let mapping = event.data.mapping_start
-            kind = .mappingStart(
-                anchor: Self.string(mapping.anchor),
-                tag: Self.tag(mapping.tag),
-                isFlowStyle: mapping.style == YAML_FLOW_MAPPING_STYLE
-            )
+            translated.kind = .mappingStart
+            translated.anchor = Self.string(mapping.anchor)
+            translated.tag = Self.tag(mapping.tag)
+            translated.isFlowStyle = mapping.style == YAML_FLOW_MAPPING_STYLE
         case YAML_MAPPING_END_EVENT:
-            kind = .mappingEnd
+            translated.kind = .mappingEnd
         default:
-            kind = .streamEnd
+            translated.kind = .streamEnd
         }
-        return ParserEvent(kind: kind, start: Mark(event.start_mark), end: Mark(event.end_mark))
     }
 
     private func failure() -> ParserFailure {

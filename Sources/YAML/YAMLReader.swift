@@ -68,25 +68,19 @@ public enum YAMLReader {
         var failure: ParserFailure?
         var delivered = 0
         withEventParser(file.bytes, in: range) { parser in
-            reading: while true {
-                switch parser.next() {
-                case .event(let event):
-                    let isDocumentEnd: Bool
-                    switch event.kind {
-                    case .streamEnd: break reading
-                    case .documentEnd: isDocumentEnd = true
-                    default: isDocumentEnd = false
-                    }
-                    let step = composer.consume(event)
-                    if isDocumentEnd, let document = composer.takeDocument(), document.root != nil {
-                        delivered += 1
-                        body(document)
-                    }
-                    if case .stop = step { break reading }
-                case .failure(let reported):
+            var event = ParserEvent(kind: .streamStart, start: Mark(index: 0, line: 0, column: 0), end: Mark(index: 0, line: 0, column: 0))
+            while true {
+                if let reported = parser.next(into: &event) {
                     failure = reported
-                    break reading
+                    break
                 }
+                if event.kind == .streamEnd { break }
+                let step = composer.consume(event)
+                if event.kind == .documentEnd, let document = composer.takeDocument(), document.root != nil {
+                    delivered += 1
+                    body(document)
+                }
+                if case .stop = step { break }
             }
         }
         return ComposePass(diagnostics: composer.diagnostics, failure: failure, documentCount: composer.documentCount, documentsWithRoot: delivered)

@@ -70,9 +70,10 @@ import Testing
         let bytes = Array("- 😀\r\n- x\n".utf8)
         let marks: [Mark] = withEventParser(bytes, from: 0) { parser in
             var found: [Mark] = []
-            while case .event(let event) = parser.next() {
-                if case .scalar = event.kind { found.append(event.start) }
-                if case .streamEnd = event.kind { break }
+            var event = ParserEvent(kind: .streamStart, start: Mark(index: 0, line: 0, column: 0), end: Mark(index: 0, line: 0, column: 0))
+            while parser.next(into: &event) == nil {
+                if event.kind == .scalar { found.append(event.start) }
+                if event.kind == .streamEnd { break }
             }
             return found
         }

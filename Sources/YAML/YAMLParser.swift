@@ -43,8 +43,10 @@ struct ParserEvent {
     var kind: Kind
     var start: Mark
     var end: Mark
-    /// A scalar's value, or the anchor an alias names; empty for other events.
-    var value: String = ""
+    /// A scalar's value, or the anchor an alias names, as UTF-8 in libyaml's memory: valid
+    /// until the parser reads the next event. Empty for other events. The composer makes the
+    /// one `String` it keeps from these bytes.
+    var value = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     /// Anchor and tag of a scalar or a collection start.
     var anchor: String?
     var tag: String?
@@ -54,6 +56,9 @@ struct ParserEvent {
     var isFlowStyle = false
     /// Whether a document ends without `...`.
     var isImplicit = false
+
+    /// The value as text.
+    var text: String { String(decoding: value, as: UTF8.self) }
 }
 
 /// What libyaml reports when it gives up, copied out of the parser.
@@ -85,6 +90,10 @@ struct ParserFailure {
 final class LibYAMLEventParser {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let event: UnsafeMutablePointer<yaml_event_t>
+    /// Whether `event` holds an event to delete: the last one is kept until the next read,
+    /// since the translated event points into its memory. Unchecked: only `next(into:)`
+    /// and `deinit` touch it, never overlapping.
+    @exclusivity(unchecked) private var holdsEvent = false
 
     fileprivate init(input: UnsafePointer<UInt8>, count: Int) {
         parser = UnsafeMutablePointer<yaml_parser_t>.allocate(capacity: 1)
@@ -96,6 +105,7 @@ final class LibYAMLEventParser {
     }
 
     deinit {
+        if holdsEvent { yaml_event_delete(event) }
         yaml_parser_delete(parser)
         parser.deallocate()
         event.deallocate()
@@ -105,12 +115,16 @@ final class LibYAMLEventParser {
     /// must not be called again. Callers stop after the stream-end event too: libyaml returns
     /// no more events after it. The caller keeps one event and passes it each time, so that
     /// an event is neither returned nor copied (measured: the copies cost as much as the rest
-    /// of the translation).
+    /// of the translation). `translated.value` stays valid until the next call.
     func next(into translated: inout ParserEvent) -> ParserFailure? {
+        if holdsEvent {
+            yaml_event_delete(event)
+            holdsEvent = false
+        }
         guard yaml_parser_parse(parser, event) == 1 else {
             return failure()
         }
-        defer { yaml_event_delete(event) }
+        holdsEvent = true
         translate(event.pointee, into: &translated)
         return nil
     }
@@ -132,7 +146,7 @@ final class LibYAMLEventParser {
         translated.end = Mark(event.end_mark)
         // Only the fields of the event's kind are set below; the others are reset here, and
         // only when set, since most events have neither anchor nor tag.
-        if !translated.value.isEmpty { translated.value = "" }
+        translated.value = UnsafeBufferPointer(start: nil, count: 0)
         if translated.anchor != nil { translated.anchor = nil }
         if translated.tag != nil { translated.tag = nil }
         translated.style = .plain
@@ -148,12 +162,14 @@ final class LibYAMLEventParser {
             translated.isImplicit = event.data.document_end.implicit != 0
         case YAML_ALIAS_EVENT:
             translated.kind = .alias
-            translated.value = Self.string(event.data.alias.anchor) ?? ""
+            if let anchor = event.data.alias.anchor {
+                translated.value = UnsafeBufferPointer(start: anchor, count: strlen(UnsafeRawPointer(anchor).assumingMemoryBound(to: CChar.self)))
+            }
         case YAML_SCALAR_EVENT:
             let scalar = event.data.scalar
             translated.kind = .scalar
             if let value = scalar.value, scalar.length > 0 {
-                translated.value = String(decoding: UnsafeBufferPointer(start: value, count: scalar.length), as: UTF8.self)
+                translated.value = UnsafeBufferPointer(start: value, count: scalar.length)
             }
             translated.style = Self.style(scalar.style)
             translated.tag = Self.tag(scalar.tag)

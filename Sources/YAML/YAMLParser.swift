@@ -172,21 +172,21 @@ final class LibYAMLEventParser {
                 translated.value = UnsafeBufferPointer(start: value, count: scalar.length)
             }
             translated.style = Self.style(scalar.style)
-            translated.tag = Self.tag(scalar.tag)
-            translated.anchor = Self.string(scalar.anchor)
+            if let tag = scalar.tag { translated.tag = Self.tag(tag) }
+            if let anchor = scalar.anchor { translated.anchor = Self.string(anchor) }
         case YAML_SEQUENCE_START_EVENT:
             let sequence = event.data.sequence_start
             translated.kind = .sequenceStart
-            translated.anchor = Self.string(sequence.anchor)
-            translated.tag = Self.tag(sequence.tag)
+            if let anchor = sequence.anchor { translated.anchor = Self.string(anchor) }
+            if let tag = sequence.tag { translated.tag = Self.tag(tag) }
             translated.isFlowStyle = sequence.style == YAML_FLOW_SEQUENCE_STYLE
         case YAML_SEQUENCE_END_EVENT:
             translated.kind = .sequenceEnd
         case YAML_MAPPING_START_EVENT:
             let mapping = event.data.mapping_start
             translated.kind = .mappingStart
-            translated.anchor = Self.string(mapping.anchor)
-            translated.tag = Self.tag(mapping.tag)
+            if let anchor = mapping.anchor { translated.anchor = Self.string(anchor) }
+            if let tag = mapping.tag { translated.tag = Self.tag(tag) }
             translated.isFlowStyle = mapping.style == YAML_FLOW_MAPPING_STYLE
         case YAML_MAPPING_END_EVENT:
             translated.kind = .mappingEnd

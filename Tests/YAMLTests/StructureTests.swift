@@ -33,6 +33,46 @@ import Testing
         #expect(stream.root?["key99"]?.text == "99")
     }
 
+    @Test func largeMappingsInsideLargeMappingsKeepTheirOwnKeys() {
+        var text = ""
+        for index in 0..<15 { text += "outer\(index): \(index)\n" }
+        text += "inner:\n"
+        for index in 0..<20 { text += "  key\(index): \(index)\n" }
+        text += "  key3: again\n"
+        for index in 15..<20 { text += "outer\(index): \(index)\n" }
+        text += "outer2: again\nkey3: fine\n"
+        let stream = read(text)
+        #expect(stream.codes == [.duplicateKey, .duplicateKey])
+        #expect(stream.diagnostics.map(\.span.start.line) == [37, 43])
+        #expect(stream.root?["inner"]?.mapping?.count == 20)
+        #expect(stream.root?["inner"]?["key3"]?.text == "3")
+        #expect(stream.root?.mapping?.count == 22)
+        #expect(stream.root?["key3"]?.text == "fine")
+    }
+
+    @Test func documentsOfDifferentSizesKeepTheirOwnTrees() throws {
+        var large = ""
+        for index in 0..<50 { large += "k\(index): [\(index), v\(index)]\n" }
+        let stream = YAMLReader.read(SourceFile(path: "t.yaml", text: "a: 1\n---\n" + large + "---\nc: {d: 3}\n"))
+        #expect(stream.diagnostics.isEmpty)
+        #expect(stream.documents.count == 3)
+        #expect(stream.documents[0].root?["a"]?.text == "1")
+        #expect(stream.documents[1].root?["k49"]?.sequence?.last?.text == "v49")
+        #expect(stream.documents[1].root?.mapping?.count == 50)
+        #expect(stream.documents[2].root?["c"]?["d"]?.text == "3")
+        #expect(stream.documents[2].root?["c"]?.span.compact == "54:4-54:10")
+    }
+
+    @Test func aliasesKeepTheTagsOfTheirAnchors() throws {
+        let root = try #require(read("a: &x !!map {k: v}\nb: *x\nc: &s !!str 12\nd: *s\n").root)
+        #expect(root["b"]?.tag == "!!map")
+        #expect(root["b"]?.anchor == nil)
+        #expect(root["b"]?.alias?.compact == "2:4-2:6")
+        #expect(root["b"]?["k"]?.text == "v")
+        #expect(root["d"]?.scalar?.tag == "!!str")
+        #expect(root["d"]?.text == "12")
+    }
+
     @Test func nonScalarKeysAreDiagnosed() {
         let stream = read("? [a, b]\n: 1\n{x: 1}: 2\nok: 3\n")
         #expect(stream.codes == [.nonScalarKey, .nonScalarKey])

@@ -5,19 +5,47 @@
 public final class ActionGraph: Sendable {
     /// Action ids by ``FlowAction/index`` (nil for actions without one).
     public let ids: [String?]
-    /// What each action waits for: its in-scope `run_after` targets, else the previous sibling.
-    public let dependencies: [[Int]]
     /// The control action directly around each action.
-    public let enclosing: [Int?]
+    public var enclosing: [Int?] { parents.map { $0 >= 0 ? $0 : nil } }
+    /// The control action directly around each action, -1 for none: the checker's own table,
+    /// taken over without building an array of optionals per flow.
+    let parents: [Int]
+    // Dependencies are kept flat: the targets of action `a` are `dependencyTargets[dependencyStarts[a]..<dependencyStarts[a + 1]]`.
+    // An array per action was an allocation per action of every flow linted, and its
+    // teardown with the flow's (measured in callgrind runs of the lint benchmark).
+    let dependencyStarts: [Int]
+    let dependencyTargets: [Int]
     /// Nil for a graph of a few actions, whose ids are scanned: a graph is made for every
     /// flow linted, and hashing each id cost more than the scans its few lookups make.
     private let indexByID: [String: Int]?
     private static let hashedFrom = 16
 
-    public init(ids: [String?], dependencies: [[Int]], enclosing: [Int?]) {
+    /// What each action waits for: its in-scope `run_after` targets, else the previous sibling.
+    public var dependencies: [[Int]] {
+        ids.indices.map { Array(dependencies(of: $0)) }
+    }
+
+    public convenience init(ids: [String?], dependencies: [[Int]], enclosing: [Int?]) {
+        var starts: [Int] = [0]
+        starts.reserveCapacity(ids.count + 1)
+        var targets: [Int] = []
+        for action in ids.indices {
+            if dependencies.indices.contains(action) { targets += dependencies[action] }
+            starts.append(targets.count)
+        }
+        var parents: [Int] = []
+        parents.reserveCapacity(ids.count)
+        for action in ids.indices { parents.append((enclosing.indices.contains(action) ? enclosing[action] : nil) ?? -1) }
+        self.init(ids: ids, dependencyStarts: starts, dependencyTargets: targets, parents: parents)
+    }
+
+    /// `dependencyStarts` holds `ids.count + 1` ascending offsets into `dependencyTargets`;
+    /// `parents` one entry per id.
+    init(ids: [String?], dependencyStarts: [Int], dependencyTargets: [Int], parents: [Int]) {
         self.ids = ids
-        self.dependencies = dependencies
-        self.enclosing = enclosing
+        self.dependencyStarts = dependencyStarts
+        self.dependencyTargets = dependencyTargets
+        self.parents = parents
         if ids.count >= Self.hashedFrom {
             var byID: [String: Int] = [:]
             for (index, id) in ids.enumerated() {
@@ -27,6 +55,12 @@ public final class ActionGraph: Sendable {
         } else {
             indexByID = nil
         }
+    }
+
+    /// What `action` waits for (empty for an index out of range).
+    func dependencies(of action: Int) -> ArraySlice<Int> {
+        guard action >= 0, action + 1 < dependencyStarts.count else { return [] }
+        return dependencyTargets[dependencyStarts[action]..<dependencyStarts[action + 1]]
     }
 
     public func index(of id: String) -> Int? {
@@ -53,7 +87,7 @@ public final class ActionGraph: Sendable {
         while head < queue.count {
             let node = queue[head]
             head += 1
-            for next in dependencies[node] where ids.indices.contains(next) {
+            for next in dependencies(of: node) where ids.indices.contains(next) {
                 if !finished[next] {
                     finished[next] = true
                     found += 1
@@ -63,7 +97,8 @@ public final class ActionGraph: Sendable {
                     queue.append(next)
                 }
             }
-            if let control = enclosing[node], ids.indices.contains(control), !reached[control] {
+            let control = node < parents.count ? parents[node] : -1
+            if ids.indices.contains(control), !reached[control] {
                 reached[control] = true
                 queue.append(control)
             }

@@ -73,12 +73,15 @@ public enum FlowChecker {
     }
 
     /// The structural checks of one document: decoding, then scopes and `run_after`.
-    static func decode(_ root: YAMLNode, file: SourceFile, catalog: Catalog, index: CatalogIndex) -> DecodedDocument {
+    /// `collectsExpressions: false` leaves ``Flow/expressions`` empty, for `flowc lint`, which
+    /// only wants the diagnostics (typing works from the model itself).
+    static func decode(
+        _ root: YAMLNode, file: SourceFile, catalog: Catalog, index: CatalogIndex, collectsExpressions: Bool = true
+    ) -> DecodedDocument {
         var decoder = FlowDecoder(catalog: catalog, index: index, file: file)
         var outcome = DecodedDocument(flow: nil, scopeDiagnostics: [], decoderDiagnostics: [])
         if var flow = decoder.decodeFlow(root) {
-            var scopes = ScopeChecker(flow: flow, index: index)
-            let scoped = scopes.run()
+            let scoped = Self.scopes(of: flow, index: index, collectsExpressions: collectsExpressions)
             flow.expressions = scoped.expressions
             flow.actionGraph = scoped.graph
             outcome.scopeDiagnostics = scoped.diagnostics
@@ -86,6 +89,15 @@ public enum FlowChecker {
         }
         outcome.decoderDiagnostics = decoder.diagnostics
         return outcome
+    }
+
+    /// The scope checker's findings; in a function of its own so that the checker has let go
+    /// of the flow before the caller changes it (else the change copies the flow's storage).
+    private static func scopes(
+        of flow: borrowing Flow, index: CatalogIndex, collectsExpressions: Bool
+    ) -> (diagnostics: [Diagnostic], expressions: [ScopedExpression], graph: ActionGraph?) {
+        var checker = ScopeChecker(flow: flow, index: index, collectsExpressions: collectsExpressions)
+        return checker.run()
     }
 
     /// Whether a document's root is something to decode: a null document holds no flow.

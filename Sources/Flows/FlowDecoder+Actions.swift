@@ -7,7 +7,7 @@ extension FlowDecoder {
     // MARK: - Actions
 
     mutating func decodeActionList(_ node: YAMLNode, what: @autoclosure () -> String, isFlowLevel: Bool) -> ActionList {
-        guard case .sequence(let items) = node.kind else {
+        guard let items = node.sequence else {
             wrongKind(node, expected: "a sequence of actions", for: what())
             return ActionList(actions: [], span: node.span)
         }
@@ -24,33 +24,29 @@ extension FlowDecoder {
         return ActionList(actions: actions, span: node.span)
     }
 
-    /// Decodes the action `node` and appends it to `actions`: made in place there, since
-    /// returning the (large) action copied it twice (measured).
+    /// Decodes the action `node` and appends it to `actions`.
     mutating func decodeAction(_ node: YAMLNode, into actions: inout [FlowAction]) {
         let position = nextActionIndex
         nextActionIndex += 1
-        let span = node.span
-        guard case .mapping(let pairs) = node.kind else {
-            error(.flowWrongKind, "expected an action (a mapping with `id` and `type`), found \(foundDescription(node))", at: span)
-            actions.append(FlowAction(
-                index: position, id: nil, idSpan: nil, type: nil, typeSpan: nil, kind: .unknown, span: span, description: nil,
-                inputs: [], condition: nil, runAfter: nil, retry: nil, timeout: nil, controlKeys: []))
+        // The fields are written straight into the action's storage as they are read: passing
+        // them to an initializer copied each (large, optional) part and destroyed the
+        // original through generic witnesses (measured: about 1,000 instructions an action).
+        let action = FlowAction.Storage(index: position, span: node.span)
+        guard let pairs = node.mapping else {
+            error(.flowWrongKind, "expected an action (a mapping with `id` and `type`), found \(foundDescription(node))", at: action.span)
+            actions.append(FlowAction(storage: action))
             return
         }
-        // The parts are gathered in locals and the action is made at the end: setting the
-        // fields of a (large) action one by one copied it, which measured as a tenth of decoding.
-        let written = ActionKeys(pairs, commonKeys: index.commonKeys.names)
-        // Names and spans are kept apart until the action is made: optional `Located` values
-        // are copied and destroyed through generic witnesses, which measured as slow.
-        var typeName: String?
-        var typeSpan: SourceSpan?
+        let written = ActionKeys(pairs, commonKeys: index.commonKeys.names, roles: index.commonKeyRoles)
+        var typeNode: YAMLNode?
         var kind = ActionKind.unknown
         var actionInfo: CatalogIndex.ActionInfo?
         var controlInfo: CatalogIndex.ControlInfo?
         // The type decides which keys are valid, so read it first.
-        if let typeNode = written.type, let name = string(typeNode, for: "type") {
-            typeName = name
-            typeSpan = typeNode.span
+        if let typePair = written.type, case let typeValue = pairs[typePair].value, let name = string(typeValue, for: "type") {
+            action.typeValue = name
+            action.typeSpan = typeValue.span
+            typeNode = typeValue
             switch index.actionType(named: name) {
             case .action(let known):
                 actionInfo = known
@@ -60,17 +56,15 @@ extension FlowDecoder {
                 kind = .control(known.control.name)
             case nil:
                 reportUnknownName(
-                    .flowUnknownActionType, "unknown action type `\(name)`", name, candidates: index.actionTypeNames, at: typeNode.span,
+                    .flowUnknownActionType, "unknown action type `\(name)`", name, candidates: index.actionTypeNames, at: typeValue.span,
                     listing: "action types")
             }
         }
-        var idName: String?
-        var idSpan: SourceSpan?
-        if let idNode = written.id, let name = string(idNode, for: "id") {
-            let span = idNode.span
+        if let idPair = written.id, case let idValue = pairs[idPair].value, let name = string(idValue, for: "id") {
+            let span = idValue.span
             checkIdentifier(name, at: span, what: "action id")
-            idName = name
-            idSpan = span
+            action.idValue = name
+            action.idSpan = span
         }
         let context: String
         let allowed: [String]
@@ -87,7 +81,8 @@ extension FlowDecoder {
         let keyed = pairs
         // Reported here with its own message, so the key check passes over it.
         var reportedKey: String?
-        if let control = controlInfo?.control, let with = written.with {
+        if let control = controlInfo?.control, let withPair = written.with {
+            let with = pairs[withPair]
             // A common slip: control keys sit on the action itself, not under `with`.
             let keys = control.keys.map { "`\($0.name)`" }.joined(separator: ", ")
             report(Diagnostic(
@@ -104,38 +99,34 @@ extension FlowDecoder {
         } else {
             present = checkKeys(keyed, allowed: allowed, context: context, checkUnknown: checkUnknown, passingOver: reportedKey)
         }
-        func described() -> String { idName.map { "action `\($0)`" } ?? "this action" }
+        func described() -> String { action.idValue.map { "action `\($0)`" } ?? "this action" }
         requireKeys(
             index.commonKeys.required, present: present, in: keyed, allowed: allowed, checkUnknown: checkUnknown,
             anchor: Self.anchor(pairs, node), context: described())
         if let controlInfo {
             requireKeys(
                 controlInfo.keys.required, present: present, in: keyed, allowed: allowed, checkUnknown: checkUnknown,
-                anchor: typeSpan ?? Self.anchor(pairs, node), context: described())
+                anchor: typeNode?.span ?? Self.anchor(pairs, node), context: described())
         }
         if case .action(let name) = kind, let definition = actionInfo, !definition.inputs.required.isEmpty,
            written.with == nil, !suggestedKeys.contains("with") {
             let required = definition.inputs.required.map { "`\($0)`" }
             let described = described()
             if !required.isEmpty {
-                error(.flowMissingKey, "missing required key `with` in \(described)", at: typeSpan ?? Self.anchor(pairs, node),
+                error(.flowMissingKey, "missing required key `with` in \(described)", at: typeNode?.span ?? Self.anchor(pairs, node),
                       label: "`\(name)` needs \(required.joined(separator: ", "))")
             }
         }
+        action.kind = kind
+        // The lists are gathered in locals and stored once: appending to a field of the
+        // storage would check exclusive access on every append.
         var writtenKeys: [WrittenKey] = []
         writtenKeys.reserveCapacity(keyed.count)
-        var description: String?
-        var inputs: [FlowArgument] = []
-        var condition: ExpressionSite?
-        var runAfter: RunAfter?
-        var retry: RetrySpec?
-        var timeout: Located<FlowDuration>?
         var controlKeys: [ControlKey] = []
         // Actions and unknown types allow the common keys, whose positions are then known.
         let allowsCommonKeys = controlInfo == nil
         for pair in keyed {
-            guard case .scalar(let key) = pair.key.kind, !key.isNullValue else { continue }
-            let name = key.value
+            guard let name = pair.keyText else { continue }
             let allowedPosition = keyPosition(name, in: allowed)
             if checkUnknown, allowedPosition == nil { continue }
             let value = pair.value
@@ -152,25 +143,25 @@ extension FlowDecoder {
             case .id, .type:
                 break
             case .description:
-                description = string(value, for: "description")
+                action.description = string(value, for: "description")
             case .with:
                 if let actionInfo {
-                    inputs = decodeInputs(value, action: actionInfo)
+                    action.inputs = decodeInputs(value, action: actionInfo)
                 } else if kind == .unknown, value.mapping == nil {
                     wrongKind(value, expected: "a mapping of inputs", for: "with")
                 }
             case .condition:
-                condition = bareExpression(value, type: "bool", what: "if")
+                action.condition = bareExpression(value, type: "bool", what: "if")
             case .runAfter:
-                runAfter = decodeRunAfter(value, keySpan: keySpan)
+                action.runAfter = decodeRunAfter(value, keySpan: keySpan)
             case .retry:
-                retry = decodeRetry(value)
+                action.retry = decodeRetry(value)
             case .timeout:
                 if let duration = duration(value, for: "timeout") {
                     if duration.milliseconds == 0 {
                         error(.flowDurationOutOfRange, "`timeout` must be longer than zero", at: value.span)
                     } else {
-                        timeout = Located(duration, at: value.span)
+                        action.timeout = Located(duration, at: value.span)
                     }
                 }
             case .other:
@@ -179,18 +170,20 @@ extension FlowDecoder {
                 }
             }
         }
-        actions.append(FlowAction(
-            index: position, id: idName, idSpan: idSpan, type: typeName, typeSpan: typeSpan, kind: kind, span: span,
-            description: description, inputs: inputs, condition: condition, runAfter: runAfter, retry: retry, timeout: timeout,
-            controlKeys: controlKeys, writtenKeys: writtenKeys))
+        action.writtenKeys = writtenKeys
+        action.controlKeys = controlKeys
+        actions.append(FlowAction(storage: action))
     }
 
     /// The keys an action's other keys depend on, and which common keys it has, found in
     /// one pass: each look at a pair's key copies it, and the pairs are read enough times.
+    ///
+    /// The keys are kept as positions in the mapping, not as nodes: a node holds its tree,
+    /// and this record was copied and destroyed enough to show (measured: 1M instructions).
     private struct ActionKeys {
-        var type: YAMLNode?
-        var id: YAMLNode?
-        var with: YAMLPair?
+        var type: Int?
+        var id: Int?
+        var with: Int?
         /// The common keys written, as ``FlowDecoder/checkKeys(_:allowed:context:checkUnknown:)``
         /// finds them when they are the keys allowed.
         var common = PresentKeys()
@@ -198,27 +191,32 @@ extension FlowDecoder {
         /// action that takes the common keys reports nothing.
         var allCommon = true
 
-        /// The first pair of each name, as ``YAMLNode/subscript(_:)`` finds it.
-        init(_ pairs: YAMLMapping, commonKeys: [String]) {
-            for pair in pairs {
-                guard case .scalar(let key) = pair.key.kind else {
+        /// The first pair of each name, as ``YAMLNode/subscript(_:)`` finds it. `roles` are
+        /// those of `commonKeys`: a common key's role says whether it is `type`, `id` or
+        /// `with` without comparing its text again (measured: a fifth of this pass).
+        init(_ pairs: YAMLMapping, commonKeys: [String], roles: [CatalogIndex.CommonKey]) {
+            for position in pairs.indices {
+                let pair = pairs[position]
+                // A key that is not a string (a collection, or `~`, `null`, empty) is none
+                // of the names below.
+                guard let name = pair.keyText else {
                     allCommon = false
                     continue
                 }
-                let name = key.value
-                if key.isNullValue {
-                    allCommon = false
-                } else if let position = keyPosition(name, in: commonKeys) {
-                    common.insert(position)
+                let role: CatalogIndex.CommonKey
+                if let common = keyPosition(name, in: commonKeys), common < roles.count {
+                    self.common.insert(common)
+                    role = roles[common]
                 } else {
                     allCommon = false
+                    // A control action's own key, or one the catalog lacks.
+                    role = sameText(name, "type") ? .type : sameText(name, "id") ? .id : sameText(name, "with") ? .with : .other
                 }
-                if type == nil, sameText(name, "type") {
-                    type = pair.value
-                } else if id == nil, sameText(name, "id") {
-                    id = pair.value
-                } else if with == nil, sameText(name, "with") {
-                    with = pair
+                switch role {
+                case .type where type == nil: type = position
+                case .id where id == nil: id = position
+                case .with where with == nil: with = position
+                default: break
                 }
             }
         }
@@ -230,7 +228,7 @@ extension FlowDecoder {
     }
 
     mutating func decodeInputs(_ node: YAMLNode, action info: CatalogIndex.ActionInfo) -> [FlowArgument] {
-        guard case .mapping(let pairs) = node.kind else {
+        guard let pairs = node.mapping else {
             wrongKind(node, expected: "a mapping of inputs", for: "with")
             return []
         }
@@ -242,10 +240,7 @@ extension FlowDecoder {
         var arguments: [FlowArgument] = []
         arguments.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard case .scalar(let key) = pair.key.kind, !key.isNullValue, let position = keyPosition(key.value, in: inputs.names) else {
-                continue
-            }
-            let name = key.value
+            guard let name = pair.keyText, let position = keyPosition(name, in: inputs.names) else { continue }
             let value = value(pair.value, for: inputs.specs[position], what: "with.\(name)")
             arguments.append(FlowArgument(name: name, keySpan: pair.key.span, value: value))
         }
@@ -283,7 +278,7 @@ extension FlowDecoder {
         case .actions:
             return .actions(decodeActionList(node, what: what, isFlowLevel: false))
         case .cases:
-            guard case .mapping(let pairs) = node.kind else {
+            guard let pairs = node.mapping else {
                 wrongKind(node, expected: "a mapping of case values to action lists", for: what)
                 return nil
             }
@@ -291,16 +286,16 @@ extension FlowDecoder {
             var cases: [SwitchCase] = []
             cases.reserveCapacity(pairs.count)
             for pair in pairs {
-                guard case .scalar(let scalar) = pair.key.kind, !scalar.isNullValue else {
+                guard let caseValue = pair.keyText else {
                     error(.flowWrongKind, "expected a string or integer case value, found \(foundDescription(pair.key))", at: pair.key.span)
                     continue
                 }
-                let list = decodeActionList(pair.value, what: "\(what).\(scalar.value)", isFlowLevel: false)
-                cases.append(SwitchCase(value: Located(scalar.value, at: pair.key.span), actions: list))
+                let list = decodeActionList(pair.value, what: "\(what).\(caseValue)", isFlowLevel: false)
+                cases.append(SwitchCase(value: Located(caseValue, at: pair.key.span), actions: list))
             }
             return .cases(cases)
         case .branches:
-            guard case .sequence(let items) = node.kind else {
+            guard let items = node.sequence else {
                 wrongKind(node, expected: "a sequence of action lists", for: what)
                 return nil
             }
@@ -323,7 +318,7 @@ extension FlowDecoder {
     }
 
     mutating func decodeRunAfter(_ node: YAMLNode, keySpan: SourceSpan) -> RunAfter? {
-        guard case .mapping(let pairs) = node.kind else {
+        guard let pairs = node.mapping else {
             wrongKind(node, expected: "a mapping of action ids to statuses", for: "run_after")
             return nil
         }
@@ -331,28 +326,27 @@ extension FlowDecoder {
         var entries: [RunAfterEntry] = []
         entries.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard case .scalar(let target) = pair.key.kind, !target.isNullValue else {
+            guard let target = pair.keyText else {
                 error(.flowWrongKind, "expected an action id in `run_after`, found \(foundDescription(pair.key))", at: pair.key.span)
                 continue
             }
             var listed: [Located<String>] = []
             let value = pair.value
-            switch value.kind {
-            case .sequence(let items):
+            if let items = value.sequence {
                 if items.isEmpty {
-                    error(.flowWrongKind, "`run_after.\(target.value)` needs at least one status", at: value.span,
+                    error(.flowWrongKind, "`run_after.\(target)` needs at least one status", at: value.span,
                           label: "list one or more of " + statuses.map { "`\($0)`" }.joined(separator: ", "))
                 }
                 listed.reserveCapacity(items.count)
                 for item in items {
-                    if let status = runAfterStatus(item, target: target.value, statuses: statuses) { listed.append(status) }
+                    if let status = runAfterStatus(item, target: target, statuses: statuses) { listed.append(status) }
                 }
-            case .scalar(let scalar) where !scalar.isNullValue:
-                if let status = runAfterStatus(value, target: target.value, statuses: statuses) { listed.append(status) }
-            default:
-                wrongKind(value, expected: "a sequence of statuses", for: "run_after.\(target.value)")
+            } else if value.nonNullText != nil {
+                if let status = runAfterStatus(value, target: target, statuses: statuses) { listed.append(status) }
+            } else {
+                wrongKind(value, expected: "a sequence of statuses", for: "run_after.\(target)")
             }
-            entries.append(RunAfterEntry(target: Located(target.value, at: pair.key.span), statuses: listed))
+            entries.append(RunAfterEntry(target: Located(target, at: pair.key.span), statuses: listed))
         }
         return RunAfter(keySpan: keySpan, entries: entries)
     }
@@ -364,7 +358,7 @@ extension FlowDecoder {
     }
 
     mutating func decodeRetry(_ node: YAMLNode) -> RetrySpec? {
-        guard case .mapping(let pairs) = node.kind else {
+        guard let pairs = node.mapping else {
             wrongKind(node, expected: "a mapping such as `{attempts: 3, backoff: exponential, delay: 1s}`", for: "retry")
             return nil
         }
@@ -372,10 +366,10 @@ extension FlowDecoder {
         let retryKeys = index.retryKeys
         checkKeys(pairs, allowed: retryKeys, context: "`retry`")
         for pair in pairs {
-            guard let name = acceptedKey(pair, allowed: retryKeys) else { continue }
+            guard let position = pair.keyText.flatMap({ keyPosition($0, in: retryKeys) }) else { continue }
             let value = pair.value
-            switch name {
-            case "attempts":
+            switch index.retryKeyRoles[position] {
+            case .attempts:
                 guard let attempts = integer(value, for: "retry.attempts") else { break }
                 if attempts < 1 {
                     error(.flowInvalidRetry, "`retry.attempts` must be at least 1, found \(attempts)", at: value.span,
@@ -383,16 +377,16 @@ extension FlowDecoder {
                 } else {
                     retry.attempts = Located(Int(clamping: attempts), at: value.span)
                 }
-            case "backoff":
+            case .backoff:
                 if let text = string(value, for: "retry.backoff"),
                    checkEnum(text, values: Self.backoffValues, at: value.span, what: "retry.backoff") {
                     retry.backoff = Located(text, at: value.span)
                 }
-            case "delay":
+            case .delay:
                 retry.delay = duration(value, for: "retry.delay").map { Located($0, at: value.span) }
-            case "max_delay":
+            case .maxDelay:
                 retry.maxDelay = duration(value, for: "retry.max_delay").map { Located($0, at: value.span) }
-            default:
+            case .other:
                 break
             }
         }

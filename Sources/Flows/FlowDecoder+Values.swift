@@ -51,8 +51,7 @@ extension FlowDecoder {
     /// the shape allows them; their types are checked later, with CEL.
     mutating func read(_ node: YAMLNode, _ shape: ValueShape, what: @autoclosure () -> String) -> FlowValue {
         let type = shape.type
-        switch node.kind {
-        case .scalar(let scalar):
+        if let scalar = node.scalar {
             if TemplateSplitter.containsExpression(scalar.value) {
                 if shape.expressions {
                     if let site = templateSite(node, scalar: scalar, expectedType: type.description) { return .expression(site) }
@@ -68,7 +67,8 @@ extension FlowDecoder {
             }
             checkScalar(node, scalar, type: type, values: shape.values, what: what())
             return scalar.isNullValue ? .null(node.span) : .literal(scalar, node.span)
-        case .sequence(let items):
+        }
+        if let items = node.sequence {
             let element: CatalogType
             switch type {
             case .list(let inner): element = inner
@@ -84,30 +84,31 @@ extension FlowDecoder {
                 read.append(self.read(item, elementShape, what: "\(what())[\(offset)]"))
             }
             return .list(read, node.span)
-        case .mapping(let pairs):
-            switch type {
-            case .map(_, let valueType):
-                return .map(mapEntries(pairs, shape.element(valueType), what: what()), node.span)
-            case .dyn:
-                return .map(mapEntries(pairs, shape.element(.dyn), what: what()), node.span)
-            case .record(let fields):
-                let names = fields.map(\.name)
-                let present = checkKeys(pairs, allowed: names, context: "`\(what())`")
-                requireKeys(
-                    fields.filter { !$0.optional }.map(\.name), present: present, in: pairs, allowed: names,
-                    anchor: Self.anchor(pairs, node), context: "`\(what())`")
-                var mapped: [FlowValue.MapEntry] = []
-                mapped.reserveCapacity(pairs.count)
-                for pair in pairs {
-                    guard let name = acceptedKey(pair, allowed: names), let position = keyPosition(name, in: names) else { continue }
-                    let value = read(pair.value, shape.element(fields[position].type), what: "\(what()).\(name)")
-                    mapped.append(FlowValue.MapEntry(key: Located(name, at: pair.key.span), value: value))
-                }
-                return .map(mapped, node.span)
-            default:
-                wrongKind(node, expected: expectedDescription(type), for: what())
-                return .null(node.span)
+        }
+        // A node is a scalar, a sequence or a mapping: this is the mapping.
+        guard let pairs = node.mapping else { return .null(node.span) }
+        switch type {
+        case .map(_, let valueType):
+            return .map(mapEntries(pairs, shape.element(valueType), what: what()), node.span)
+        case .dyn:
+            return .map(mapEntries(pairs, shape.element(.dyn), what: what()), node.span)
+        case .record(let fields):
+            let names = fields.map(\.name)
+            let present = checkKeys(pairs, allowed: names, context: "`\(what())`")
+            requireKeys(
+                fields.filter { !$0.optional }.map(\.name), present: present, in: pairs, allowed: names,
+                anchor: Self.anchor(pairs, node), context: "`\(what())`")
+            var mapped: [FlowValue.MapEntry] = []
+            mapped.reserveCapacity(pairs.count)
+            for pair in pairs {
+                guard let name = acceptedKey(pair, allowed: names), let position = keyPosition(name, in: names) else { continue }
+                let value = read(pair.value, shape.element(fields[position].type), what: "\(what()).\(name)")
+                mapped.append(FlowValue.MapEntry(key: Located(name, at: pair.key.span), value: value))
             }
+            return .map(mapped, node.span)
+        default:
+            wrongKind(node, expected: expectedDescription(type), for: what())
+            return .null(node.span)
         }
     }
 
@@ -116,11 +117,10 @@ extension FlowDecoder {
         var result: [FlowValue.MapEntry] = []
         result.reserveCapacity(pairs.count)
         for pair in pairs {
-            guard case .scalar(let key) = pair.key.kind, !key.isNullValue else {
+            guard let name = pair.keyText else {
                 error(.flowWrongKind, "expected a string key in `\(what())`, found \(foundDescription(pair.key))", at: pair.key.span)
                 continue
             }
-            let name = key.value
             let value = read(pair.value, valueShape, what: "\(what()).\(name)")
             result.append(FlowValue.MapEntry(key: Located(name, at: pair.key.span), value: value))
         }
@@ -159,11 +159,11 @@ extension FlowDecoder {
 
     /// A scalar's text; any non-null scalar is a string (YAML 1.1's typing does not apply).
     mutating func string(_ node: YAMLNode, for what: @autoclosure () -> String) -> String? {
-        guard let scalar = node.scalar, !scalar.isNullValue else {
+        guard let text = node.nonNullText else {
             wrongKind(node, expected: "a string", for: what())
             return nil
         }
-        return scalar.value
+        return text
     }
 
     mutating func bool(_ node: YAMLNode, for what: @autoclosure () -> String) -> Bool? {
@@ -226,7 +226,7 @@ extension FlowDecoder {
     }
 
     mutating func duration(_ node: YAMLNode, for what: @autoclosure () -> String) -> FlowDuration? {
-        guard let text = node.scalar.flatMap({ $0.isNullValue ? nil : $0.value }) else {
+        guard let text = node.nonNullText else {
             wrongKind(node, expected: expectedDescription(.duration), for: what())
             return nil
         }
@@ -249,8 +249,9 @@ extension FlowDecoder {
     }
 
     /// Whether `text` is one of `values`; reports it with a did-you-mean when not.
-    mutating func checkEnum(_ text: String, values: [String], at span: SourceSpan, what: @autoclosure () -> String) -> Bool {
+    mutating func checkEnum(_ text: String, values: [String], at span: @autoclosure () -> SourceSpan, what: @autoclosure () -> String) -> Bool {
         guard !values.contains(text) else { return true }
+        let span = span()
         let listed = values.map { "`\($0)`" }.joined(separator: ", ")
         if let suggestion = nearestName(to: text, in: values) {
             report(Diagnostic(
@@ -263,8 +264,9 @@ extension FlowDecoder {
     }
 
     @discardableResult
-    mutating func checkIdentifier(_ name: String, at span: SourceSpan, what: @autoclosure () -> String) -> Bool {
+    mutating func checkIdentifier(_ name: String, at span: @autoclosure () -> SourceSpan, what: @autoclosure () -> String) -> Bool {
         if Identifier.isValid(name), !Identifier.isReserved(name) { return true }
+        let span = span()
         let reason = Identifier.isValid(name)
             ? "`\(name)` is a reserved word of CEL"
             : "use letters, digits and `_`, not starting with a digit"

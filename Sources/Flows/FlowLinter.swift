@@ -114,7 +114,7 @@ public enum FlowLinter {
         _ root: YAMLNode, of file: SourceFile, catalog: Catalog, index: CatalogIndex, memo: TypingMemo?,
         into outcome: inout UnitOutcome
     ) {
-        let decoded = FlowChecker.decode(root, file: file, catalog: catalog, index: index)
+        let decoded = FlowChecker.decode(root, file: file, catalog: catalog, index: index, collectsExpressions: false)
         outcome.scopeDiagnostics += decoded.scopeDiagnostics
         outcome.decoderDiagnostics += decoded.decoderDiagnostics
         guard let flow = decoded.flow else { return }
@@ -124,7 +124,7 @@ public enum FlowLinter {
         let hasOwnErrors = decoded.scopeDiagnostics.contains { $0.severity == .error }
             || decoded.decoderDiagnostics.contains { $0.severity == .error }
         if let memo, !hasOwnErrors || !ErrorLocations(decoded.scopeDiagnostics + decoded.decoderDiagnostics).lieInside(flow) {
-            outcome.typingDiagnostics += FlowTyper.type(flow, catalog: catalog, memo: memo, recordsTypes: false).diagnostics
+            outcome.typingDiagnostics += FlowTyper.type(flow, catalog: catalog, memo: memo, recordsTypes: false, index: index).diagnostics
         }
         outcome.flows.append(FlowMark(name: flow.name, span: flow.span, typing: typingStart..<outcome.typingDiagnostics.count))
     }

@@ -43,10 +43,18 @@ public enum FlowTyper {
 
     /// Types a flow reusing what earlier flows of the same lint computed. With `recordsTypes:
     /// false` only the diagnostics are wanted and ``FlowTyping/expressionTypes`` stays empty.
-    static func type(_ flow: Flow, catalog: Catalog, memo: TypingMemo, recordsTypes: Bool = true) -> FlowTyping {
-        let pass = TypingPass(flow: flow, catalog: catalog, memo: memo, recordsTypes: recordsTypes)
-        pass.run()
-        return pass.typing
+    /// `index`, the catalog's (``CatalogIndex/of(_:)``), saves looking it up per flow.
+    static func type(_ flow: Flow, catalog: Catalog, memo: TypingMemo, recordsTypes: Bool = true, index: CatalogIndex? = nil) -> FlowTyping {
+        // The pass reads the flow in place: a copy of a `Flow` retains and later releases
+        // every field through its value witness (about 900 instructions a flow in callgrind
+        // runs of the lint benchmark). The pass does not outlive this call.
+        withUnsafePointer(to: flow) { flow in
+            withUnsafePointer(to: catalog) { catalog in
+                let pass = TypingPass(flow: flow, catalog: catalog, memo: memo, recordsTypes: recordsTypes, index: index)
+                pass.run()
+                return pass.typing
+            }
+        }
     }
 }
 
@@ -86,6 +94,40 @@ final class TypingMemo {
     @exclusivity(unchecked) private var recentFieldPositions = RecentEntries<RecentFieldPositions>(limit: 8)
     @exclusivity(unchecked) private var recentTriggerChecks = RecentEntries<(record: CELRecordType, checks: TriggerChecks)>(limit: 8)
     @exclusivity(unchecked) private var recentLowering = RecentEntries<(key: LoweringKey, problems: [String?])>(limit: 8)
+    @exclusivity(unchecked) private var recentTexts = RecentTexts()
+    @exclusivity(unchecked) private var identityBuffer: [FlowScope.ActionIdentity] = []
+
+    /// The texts of the expressions of the last flows, found by comparing lengths before
+    /// texts: hashing each expression's text was about 500 instructions a lookup, and the
+    /// flows of one repository repeat a few texts (callgrind runs of the lint benchmark).
+    private struct RecentTexts {
+        private var lengths: [Int] = []
+        private var texts: [String] = []
+        private var entries: [ExpressionText] = []
+        private var next = 0
+        private static let limit = 16
+
+        func entry(for text: String) -> ExpressionText? {
+            let length = text.utf8.count
+            for position in lengths.indices where lengths[position] == length && texts[position] == text {
+                return entries[position]
+            }
+            return nil
+        }
+
+        mutating func add(_ text: String, _ entry: ExpressionText) {
+            if lengths.count < Self.limit {
+                lengths.append(text.utf8.count)
+                texts.append(text)
+                entries.append(entry)
+                return
+            }
+            lengths[next] = text.utf8.count
+            texts[next] = text
+            entries[next] = entry
+            next = (next + 1) % Self.limit
+        }
+    }
 
     private struct RecentFlowScope {
         var records: ScopeRecords
@@ -181,6 +223,20 @@ final class TypingMemo {
         return scope
     }
 
+    /// A list for the action identities of the next flow, empty, with the capacity of the
+    /// last one: handed back by ``returnIdentityBuffer(_:)``. (A scope made from the list
+    /// keeps a copy of it, and the next flow then gets a new one.)
+    func takeIdentityBuffer() -> [FlowScope.ActionIdentity] {
+        var buffer: [FlowScope.ActionIdentity] = []
+        swap(&buffer, &identityBuffer)
+        buffer.removeAll(keepingCapacity: true)
+        return buffer
+    }
+
+    func returnIdentityBuffer(_ buffer: [FlowScope.ActionIdentity]) {
+        identityBuffer = buffer
+    }
+
     /// `outer` narrowed to `visible`, made once per outer scope.
     func narrowed(_ outer: FlowScope, to visible: VisibleActions, make: () -> FlowScope) -> FlowScope {
         let environment = outer.sharedEnvironment
@@ -225,13 +281,19 @@ final class TypingMemo {
 
     /// The parse of `text`, once per text; it also holds the text's checks.
     func text(_ text: String, limits: CELLimits) -> ExpressionText {
-        if let known = texts[text] { return known }
+        if let recent = recentTexts.entry(for: text) { return recent }
+        if let known = texts[text] {
+            recentTexts.add(text, known)
+            return known
+        }
         if texts.count >= Self.maxEntries || checkCount >= Self.maxEntries {
             texts.removeAll()
+            recentTexts = RecentTexts()
             checkCount = 0
         }
         let entry = ExpressionText(parsed: CELParser.parse(text, limits: limits))
         texts[text] = entry
+        recentTexts.add(text, entry)
         return entry
     }
 
@@ -508,22 +570,26 @@ typealias Guards = Set<String>
 /// goes without dynamic exclusivity checks: it is used by one call of
 /// ``FlowTyper/type(_:catalog:memo:recordsTypes:)``, and no access to it overlaps another.
 final class TypingPass {
-    let flow: Flow
-    let catalog: Catalog
+    /// The flow being typed and the catalog, valid while ``FlowTyper/type(_:catalog:memo:recordsTypes:)``
+    /// runs: read in place, since copies retain and release every field (see there).
+    private let flow: UnsafePointer<Flow>
+    private let catalogPointer: UnsafePointer<Catalog>
     @exclusivity(unchecked) var typing: FlowTyping
     /// The vars that expressions read; collected only when the flow declares vars.
     @exclusivity(unchecked) private var varReads: Set<String> = []
-    /// Every action with a `run_after`, in index order, and every action by index: what
-    /// ``checkRunAfter()`` reads.
+    /// Every action with a `run_after`, in index order: what ``checkRunAfter()`` reads.
     @exclusivity(unchecked) private var waitingActions: [WaitingAction] = []
-    @exclusivity(unchecked) private var actionsByIndex: [EndingFacts?] = []
 
     /// What ``checkRunAfter()`` needs of an action with a `run_after`; copies of whole
     /// actions would be large.
     private struct WaitingAction {
         var index: Int
-        var displayName: String
+        /// What ``FlowAction/displayName`` is made of, put together only for a diagnostic.
+        var id: String?
+        var line: Int
         var runAfter: RunAfter
+
+        var displayName: String { id ?? "(action at line \(line))" }
     }
 
     /// What decides the statuses an action can end in.
@@ -546,7 +612,6 @@ final class TypingPass {
     /// What ``init(flow:catalog:memo:)`` gathers from the flow's actions in one walk.
     private struct ActionFacts {
         var identities: [FlowScope.ActionIdentity] = []
-        var byIndex: [EndingFacts?] = []
         var waiting: [WaitingAction] = []
 
         mutating func collect(_ list: ActionList) {
@@ -556,17 +621,14 @@ final class TypingPass {
         }
 
         private mutating func collect(_ action: UnsafePointer<FlowAction>) {
-            let actionIndex = action.pointee.index
-            if actionIndex >= 0 {
-                while byIndex.count <= actionIndex { byIndex.append(nil) }
-                if byIndex[actionIndex] == nil {
-                    byIndex[actionIndex] = EndingFacts(index: actionIndex, kind: action.pointee.kind, hasTimeout: action.pointee.timeout != nil)
-                }
-            }
             if let runAfter = action.pointee.runAfter {
-                waiting.append(WaitingAction(index: actionIndex, displayName: action.pointee.displayName, runAfter: runAfter))
+                waiting.append(WaitingAction(
+                    index: action.pointee.index, id: action.pointee.idValue, line: action.pointee.span.start.line, runAfter: runAfter))
             }
-            if let id = action.pointee.id?.value, let type = action.pointee.type?.value { identities.append(FlowScope.ActionIdentity(id: id, type: type)) }
+            // As `id?.value`, which needs the span too, without making a `Located`.
+            if let id = action.pointee.idValue, action.pointee.idSpan != nil, let type = action.pointee.type?.value {
+                identities.append(FlowScope.ActionIdentity(id: id, type: type))
+            }
             action.pointee.controlKeys.forEachBorrowed { key in
                 switch key.pointee.value {
                 case .actions(let nested): collect(nested)
@@ -578,33 +640,70 @@ final class TypingPass {
         }
     }
 
-    init(flow: Flow, catalog: Catalog, memo: TypingMemo, recordsTypes: Bool = true) {
-        let index = CatalogIndex.of(catalog)
+    /// The ending facts of the first action with `actionIndex` in a pre-order walk, found
+    /// when a `run_after` needs them (rarely: most wait for a status every action can end in).
+    private func endingFacts(of actionIndex: Int) -> EndingFacts? {
+        func find(in list: ActionList) -> EndingFacts? {
+            var found: EndingFacts?
+            list.actions.forEachBorrowed { action in
+                guard found == nil else { return }
+                if action.pointee.index == actionIndex {
+                    found = EndingFacts(index: actionIndex, kind: action.pointee.kind, hasTimeout: action.pointee.timeout != nil)
+                    return
+                }
+                action.pointee.controlKeys.forEachBorrowed { key in
+                    guard found == nil else { return }
+                    switch key.pointee.value {
+                    case .actions(let nested): found = find(in: nested)
+                    case .cases(let cases): for switchCase in cases where found == nil { found = find(in: switchCase.actions) }
+                    case .branches(let lists): for nested in lists where found == nil { found = find(in: nested) }
+                    case .expression, .name, .value: break
+                    }
+                }
+            }
+            return found
+        }
+        return find(in: flow.pointee.actions)
+    }
+
+    init(flow: UnsafePointer<Flow>, catalog: UnsafePointer<Catalog>, memo: TypingMemo, recordsTypes: Bool = true, index: CatalogIndex? = nil) {
+        let index = index ?? CatalogIndex.of(catalog.pointee)
         var facts = ActionFacts()
-        let actionCount = flow.actionGraph?.ids.count ?? 0
-        facts.byIndex.reserveCapacity(actionCount)
+        // The memo's list, emptied: a list of its own cost an allocation per flow.
+        facts.identities = memo.takeIdentityBuffer()
+        let actionCount = flow.pointee.actionGraph?.ids.count ?? 0
         facts.identities.reserveCapacity(actionCount)
-        facts.collect(flow.actions)
-        let triggerName = flow.trigger?.type?.value ?? ""
+        facts.collect(flow.pointee.actions)
+        let triggerName = flow.pointee.trigger?.type?.value ?? ""
         let trigger = memo.trigger(triggerName, in: index)
-        let eventType = Self.eventTypeName(flow.trigger, trigger, index: index)
+        // A known trigger was found by its written name, so the flow has a trigger with a
+        // type; its event type is then the catalog's, and the written trigger is read (and
+        // copied) only for a parameter that names the event type.
+        let eventType: String?
+        if !trigger.isKnown {
+            eventType = nil
+        } else if let event = trigger.event {
+            eventType = event
+        } else {
+            eventType = Self.eventTypeName(flow.pointee.trigger, trigger, index: index)
+        }
         let actions = facts.identities
         let scope = memo.flowScope(records: index.records, trigger: triggerName, eventType: eventType, actions: actions) {
-            FlowScope(index: index, catalog: catalog, trigger: triggerName, eventType: eventType, vars: [], actions: actions)
+            FlowScope(index: index, catalog: catalog.pointee, trigger: triggerName, eventType: eventType, vars: [], actions: actions)
         }
-        let visibility = ActionPositions(graph: flow.actionGraph, actions: scope.allActionsType, memo: memo)
+        memo.returnIdentityBuffer(facts.identities)
+        let visibility = ActionPositions(graph: flow.pointee.actionGraph, actions: scope.allActionsType, memo: memo)
         let waiting = facts.waiting.count > 1 ? facts.waiting.sorted { $0.index < $1.index } : facts.waiting
         self.recordsTypes = recordsTypes
         self.flow = flow
-        self.catalog = catalog
+        catalogPointer = catalog
         self.memo = memo
         self.index = index
         self.typing = FlowTyping(scope: scope)
-        actionsByIndex = facts.byIndex
         waitingActions = waiting
         triggerIsKnown = trigger.isKnown
         self.visibility = visibility
-        if recordsTypes { typing.expressionTypes.reserveCapacity(flow.expressions.count) }
+        if recordsTypes { typing.expressionTypes.reserveCapacity(flow.pointee.expressions.count) }
     }
 
     /// The generic trigger's `event_type` when it names one catalog event type exactly.
@@ -632,15 +731,15 @@ final class TypingPass {
         checkTrigger(in: base)
         // Conditions see neither vars nor actions; what they test holds for everything after.
         var guards = Guards()
-        for (offset, site) in flow.conditions.enumerated() {
+        for (offset, site) in flow.pointee.conditions.enumerated() {
             let facts = checkCondition(site, what: "conditions[\(offset)]", in: base, guards: Guards())
             guards.formUnion(facts.positive)
         }
-        if !flow.vars.isEmpty {
+        if !flow.pointee.vars.isEmpty {
             // Vars in order; each sees the earlier ones.
             var varTypes: [(name: String, type: CELType)] = []
             let records = base.scopeRecords
-            for variable in flow.vars {
+            for variable in flow.pointee.vars {
                 let scope = memo.replaced(base, varsType: records.varsRecord(varTypes), keepingActions: false)
                 let type = valueType(variable.value, what: "vars.\(variable.name)", expected: nil, in: scope, guards: guards)
                 varTypes.append((variable.name, records.roundTripped(type, recordName: "vars.\(variable.name)")))
@@ -648,9 +747,9 @@ final class TypingPass {
             typing.varTypes = varTypes
             typing.scope = memo.replaced(base, varsType: records.varsRecord(varTypes), keepingActions: true)
         }
-        walk(flow.actions, scope: typing.scope, guards: guards)
+        walk(flow.pointee.actions, scope: typing.scope, guards: guards)
         checkRunAfter()
-        for variable in flow.vars where !varReads.contains(variable.name) {
+        for variable in flow.pointee.vars where !varReads.contains(variable.name) {
             typing.diagnostics.append(Diagnostic(
                 .typeUnusedVar, .warning, "var `\(variable.name)` is never read", at: variable.keySpan,
                 label: "no expression reads `vars.\(variable.name)`"))
@@ -660,13 +759,18 @@ final class TypingPass {
     // MARK: - Trigger
 
     private func checkTrigger(in scope: FlowScope) {
-        guard triggerIsKnown, let trigger = flow.trigger, let name = trigger.type?.value else { return }
+        // The written trigger is read field by field: binding it copied the whole `TriggerUse`
+        // (about 500 instructions a flow with its release, callgrind runs of lint).
+        guard triggerIsKnown, let name = flow.pointee.trigger?.type?.value else { return }
         let checks = memo.triggerChecks(scope.triggerType) {
             TriggerChecks(index.triggers[name]?.trigger)
         }
-        for parameter in checks.expressionParameters {
-            guard case .expression(let site)? = trigger.argument(parameter)?.value else { continue }
-            _ = checkCondition(site, what: "trigger.\(parameter)", in: scope, guards: Guards())
+        if !checks.expressionParameters.isEmpty, let arguments = flow.pointee.trigger?.arguments {
+            for parameter in checks.expressionParameters {
+                guard let position = arguments.firstIndex(where: { $0.name == parameter }),
+                      case .expression(let site) = arguments[position].value else { continue }
+                _ = checkCondition(site, what: "trigger.\(parameter)", in: scope, guards: Guards())
+            }
         }
         let key = TypingMemo.LoweringKey(event: scope.eventRecordType, trigger: scope.triggerType)
         let problems = memo.loweringProblems(key) {
@@ -682,7 +786,7 @@ final class TypingPass {
             guard let problem else { continue }
             typing.diagnostics.append(Diagnostic(
                 .typeCatalogExpression, .error, "the catalog's `\(lowering.what)` of trigger `\(name)` does not check: \(problem)",
-                at: trigger.type?.span ?? trigger.span))
+                at: flow.pointee.trigger?.type?.span ?? flow.pointee.trigger?.span ?? flow.pointee.span))
         }
     }
 
@@ -744,7 +848,7 @@ final class TypingPass {
             // Borrowed through the buffer, as in `walk(_:scope:guards:)`.
             action.pointee.inputs.withUnsafeBufferPointer { inputs in
                 for position in inputs.indices {
-                    _ = valueType(inputs[position].value, what: inputs[position].name, expected: nil, in: scope, guards: guards)
+                    checkExpressions(in: inputs[position].value, what: inputs[position].name, in: scope, guards: guards)
                 }
             }
         }
@@ -880,7 +984,7 @@ final class TypingPass {
 
     /// An action whose `run_after` waits only for statuses its target can never end in.
     private func checkRunAfter() {
-        guard let graph = flow.actionGraph else { return }
+        guard let graph = flow.pointee.actionGraph else { return }
         for action in waitingActions {
             let runAfter = action.runAfter
             for entry in runAfter.entries {
@@ -889,8 +993,7 @@ final class TypingPass {
                    let targetIndex = graph.index(of: entry.target.value), !constantFalse.contains(targetIndex) {
                     continue
                 }
-                guard let targetIndex = graph.index(of: entry.target.value), actionsByIndex.indices.contains(targetIndex),
-                      let target = actionsByIndex[targetIndex] else { continue }
+                guard let targetIndex = graph.index(of: entry.target.value), let target = endingFacts(of: targetIndex) else { continue }
                 let possible = possibleStatuses(target)
                 let wanted = Set(entry.statuses.map(\.value))
                 guard !wanted.isEmpty, wanted.isDisjoint(with: possible) else { continue }
@@ -908,12 +1011,32 @@ final class TypingPass {
         if constantFalse.contains(action.index) { return ["skipped"] }
         var statuses: Set<String> = ["succeeded", "failed", "skipped"]
         var hasTimeout = action.hasTimeout
-        if case .action(let type) = action.kind, catalog.action(type)?.timeout != nil { hasTimeout = true }
+        if case .action(let type) = action.kind, catalogPointer.pointee.action(type)?.timeout != nil { hasTimeout = true }
         if hasTimeout { statuses.insert("timed_out") }
         return statuses
     }
 
     // MARK: - Values and sites
+
+    /// Checks every expression in a value whose type nobody reads, as ``valueType(_:what:expected:in:guards:)``
+    /// does, in the same order: without typing literals and joining element types, which
+    /// cost more than the checks of the inputs of most actions (measured).
+    private func checkExpressions(in value: FlowValue, what: @autoclosure () -> String, in scope: FlowScope, guards: Guards) {
+        switch value {
+        case .null, .literal:
+            return
+        case .expression(let site):
+            checkSite(site, what: what(), in: scope, guards: guards)
+        case .list(let items, _):
+            for (offset, item) in items.enumerated() {
+                checkExpressions(in: item, what: "\(what())[\(offset)]", in: scope, guards: guards)
+            }
+        case .map(let entries, _):
+            for entry in entries {
+                checkExpressions(in: entry.value, what: "\(what()).\(entry.key.value)", in: scope, guards: guards)
+            }
+        }
+    }
 
     /// The type of a value (literal, expression, list, map), checking every expression in it.
     private func valueType(_ value: FlowValue, what: @autoclosure () -> String, expected: CELType?, in scope: FlowScope, guards: Guards) -> CELType {
@@ -1067,12 +1190,12 @@ final class TypingPass {
         if !checked.checked.issues.isEmpty {
             typing.diagnostics += checked.explainedIssues.diagnostics(mapping: mapping)
             // The reads still count: one mistake should not also make a var look unused.
-            if !flow.vars.isEmpty { varReads.formUnion(checked.untypedVarReads) }
+            if !flow.pointee.vars.isEmpty { varReads.formUnion(checked.untypedVarReads) }
             return nil
         }
         if recordsTypes { typing.expressionTypes[ExpressionKey(site, part: index)] = checked.resultType }
         // Only an unused var needs the reads: most flows declare none.
-        if !flow.vars.isEmpty { varReads.formUnion(checked.varReads) }
+        if !flow.pointee.vars.isEmpty { varReads.formUnion(checked.varReads) }
         for finding in checked.unguarded {
             if !guards.isEmpty, let key = finding.guardKey, guards.contains(key) { continue }
             typing.diagnostics.append(Diagnostic(
@@ -1231,20 +1354,28 @@ struct ActionPositions {
 
     private func mask(before action: Int, in graph: ActionGraph) -> UInt64 {
         let count = graph.ids.count
+        // The flat arrays by index: a slice per node cost more than the walk itself.
+        let starts = graph.dependencyStarts
+        let targets = graph.dependencyTargets
+        let parents = graph.parents
         var reached: UInt64 = 1 << UInt64(action)
         var pending = reached
         var visible: UInt64 = 0
         while pending != 0 {
             let node = pending.trailingZeroBitCount
             pending &= pending - 1
-            for next in graph.dependencies[node] where next >= 0 && next < count {
+            guard node + 1 < starts.count else { continue }
+            for edge in starts[node]..<starts[node + 1] {
+                let next = targets[edge]
+                guard next >= 0 && next < count else { continue }
                 if fieldPositions[next] >= 0 { visible |= 1 << UInt64(fieldPositions[next]) }
                 if reached & (1 << UInt64(next)) == 0 {
                     reached |= 1 << UInt64(next)
                     pending |= 1 << UInt64(next)
                 }
             }
-            if let control = graph.enclosing[node], control >= 0, control < count, reached & (1 << UInt64(control)) == 0 {
+            let control = node < parents.count ? parents[node] : -1
+            if control >= 0, control < count, reached & (1 << UInt64(control)) == 0 {
                 reached |= 1 << UInt64(control)
                 pending |= 1 << UInt64(control)
             }
@@ -1262,14 +1393,15 @@ struct ActionPositions {
         while head < queue.count {
             let node = queue[head]
             head += 1
-            for next in graph.dependencies[node] where next >= 0 && next < count {
+            for next in graph.dependencies(of: node) where next >= 0 && next < count {
                 if fieldPositions[next] >= 0 { visible[fieldPositions[next]] = true }
                 if !reached[next] {
                     reached[next] = true
                     queue.append(next)
                 }
             }
-            if let control = graph.enclosing[node], control >= 0, control < count, !reached[control] {
+            let control = node < graph.parents.count ? graph.parents[node] : -1
+            if control >= 0, control < count, !reached[control] {
                 reached[control] = true
                 queue.append(control)
             }

@@ -15,8 +15,9 @@ public enum FlowTypingPass {
         let typed = flows.indices.filter { !errors.lieInside(flows[$0]) }
         // One memo per thread: no locks in the hot path, and each memo warms up quickly.
         let memos = MemoPerWorker()
+        let index = CatalogIndex.of(catalog)
         let typings = ParallelWork.map(count: typed.count, workers: workers) { item, worker in
-            FlowTyper.type(flows[typed[item]], catalog: catalog, memo: memos.memo(for: worker)).diagnostics
+            FlowTyper.type(flows[typed[item]], catalog: catalog, memo: memos.memo(for: worker), index: index).diagnostics
         }
         for diagnostics in typings { result += diagnostics }
         return Suppressions(files: files).filtered(result)

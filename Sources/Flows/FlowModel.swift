@@ -92,7 +92,7 @@ public struct Flow: Sendable {
     ///
     /// No field has a default value (optionals are spelled `Optional` for that): an
     /// initializer then writes each field once, where a default would be made and destroyed.
-    final class Storage: @unchecked Sendable {
+    final class Storage: CopiedOnWrite, @unchecked Sendable {
         var name: Optional<Located<String>>
         var file: String
         var span: SourceSpan
@@ -126,7 +126,7 @@ public struct Flow: Sendable {
 
         /// A copy of `other`, each field initialized once: assigning over default values
         /// destroyed them first, which made a copy cost about 3,000 instructions (measured).
-        private init(copying other: Storage) {
+        required init(copying other: Storage) {
             name = other.name
             file = other.file
             span = other.span
@@ -142,21 +142,31 @@ public struct Flow: Sendable {
             actionGraph = other.actionGraph
         }
 
-        func copy() -> Storage { Storage(copying: self) }
+        func copy() -> Self { Self(copying: self) }
     }
 
     private var storage: Storage
 
     /// The storage, copied first if another flow shares it.
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private mutating func unique() -> Storage { uniqueStorage(&storage) }
 
     /// The flow whose fields `storage` holds; nothing else may change them afterwards.
     init(storage: Storage) {
         self.storage = storage
     }
+}
+
+/// The class that holds the fields of a copy-on-write value (``Flow``, ``FlowAction``).
+protocol CopiedOnWrite: AnyObject {
+    /// A new object with the same field values.
+    func copy() -> Self
+}
+
+/// `storage`, replaced by a copy first unless the caller holds the only reference: what a
+/// setter of a copy-on-write value changes.
+func uniqueStorage<Storage: CopiedOnWrite>(_ storage: inout Storage) -> Storage {
+    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    return storage
 }
 
 /// A key written in a mapping, with its span.
@@ -324,7 +334,7 @@ public struct FlowAction: Sendable {
     ///
     /// No field has a default value (optionals are spelled `Optional` for that): an
     /// initializer then writes each field once, where a default would be made and destroyed.
-    final class Storage: @unchecked Sendable {
+    final class Storage: CopiedOnWrite, @unchecked Sendable {
         var index: Int
         var idValue: Optional<String>
         var idSpan: Optional<SourceSpan>
@@ -361,7 +371,7 @@ public struct FlowAction: Sendable {
         }
 
         /// A copy of `other`, each field initialized once (see the storage of ``Flow``).
-        private init(copying other: Storage) {
+        required init(copying other: Storage) {
             index = other.index
             idValue = other.idValue
             idSpan = other.idSpan
@@ -379,16 +389,13 @@ public struct FlowAction: Sendable {
             timeout = other.timeout
         }
 
-        func copy() -> Storage { Storage(copying: self) }
+        func copy() -> Self { Self(copying: self) }
     }
 
     private var storage: Storage
 
     /// The storage, copied first if another action shares it.
-    private mutating func unique() -> Storage {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        return storage
-    }
+    private mutating func unique() -> Storage { uniqueStorage(&storage) }
 
     /// The action whose fields `storage` holds; nothing else may change them afterwards.
     init(storage: Storage) {

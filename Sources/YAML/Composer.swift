@@ -151,16 +151,10 @@ struct Composer {
         }
         appendPair(key: key, value: composed.index, text: text)
         current.size &+= current.pendingKeySize &+ size
-        if keyRecord.style == .plain, Self.holdsDollar(text) {
+        if keyRecord.isPlainWithDollar {
             return .placedDollarKey(key: key, value: composed.index)
         }
         return .placed
-    }
-
-    /// Whether a key holds `$`; keys are mostly small strings, whose bytes are read in place.
-    private static func holdsDollar(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { $0.contains(UInt8(ascii: "$")) }
     }
 
     /// Where the key `text` of the innermost mapping is in `pending`.
@@ -223,6 +217,9 @@ struct Composer {
                 end = trimmedBlockScalarEnd(start: start, end: end)
             }
             let index = appendScalar(event.text, style: event.style, location: CompactSpan(start: start, end: end))
+            if event.style == .plain, event.value.contains(UInt8(ascii: "$")) {
+                records[Int(index)].isPlainWithDollar = true
+            }
             if hasProperties {
                 setProperties(YAMLNodeProperties(anchor: event.anchor, tag: event.tag), of: index)
             }
@@ -361,7 +358,7 @@ struct Composer {
         guard depth > 0 else { return .proceed }
         let frame = current
         depth -= 1
-        current = depth > 0 ? stack.removeLast() : .none
+        if depth > 0 { current = stack.removeLast() }
         let end: SourcePosition
         if frame.isFlowStyle {
             end = marks.position(of: event.end)
@@ -376,7 +373,7 @@ struct Composer {
         let firstChild = Int32(truncatingIfNeeded: children.count)
         let childCount = Int32(truncatingIfNeeded: pending.count - firstPending)
         children.append(contentsOf: pending[firstPending...])
-        pending.removeSubrange(firstPending...)
+        pending.removeLast(pending.count - firstPending)
         if frame.hasKeyIndex { keyIndexes.removeLast() }
         let nodeProperties = frame.hasProperties ? frameProperties.popLast() : nil
         let record = YAMLNodeRecord(

@@ -101,6 +101,9 @@ struct YAMLNodeRecord: Sendable {
     @usableFromInline var isFlowStyle: Bool
     /// Whether ``YAMLTree/properties`` holds an entry for this node.
     @usableFromInline var hasProperties: Bool
+    /// A plain scalar whose text holds `$`: as a key, the composer checks it for a `${{ … }}`
+    /// cut at a `: `. Found from libyaml's bytes, so no key's `String` is searched.
+    var isPlainWithDollar = false
 
     init(location: CompactSpan, firstChild: Int32 = 0, childCount: Int32 = 0, shape: Shape, style: ScalarStyle = .plain, isFlowStyle: Bool = false, hasProperties: Bool) {
         self.location = location

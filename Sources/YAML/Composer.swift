@@ -55,13 +55,22 @@ struct Composer {
     /// Set when the document broke the node budget: its remaining events are read and dropped.
     private var isSkippingDocument = false
 
-    init(file: SourceFile, limits: YAMLLimits, marks: MarkConverter) {
+    /// `inputSize` is the byte count libyaml reads, from which the first document's storage
+    /// is sized; later documents start with the size of the one before.
+    init(file: SourceFile, limits: YAMLLimits, marks: MarkConverter, inputSize: Int) {
         self.file = file
         self.limits = limits
         self.marks = marks
         // Flows nest a handful of levels: one allocation instead of growing step by step.
         stack.reserveCapacity(8)
         pending.reserveCapacity(64)
+        // A flow file has about one node per dozen bytes. Growing the first document's arrays
+        // from empty reallocated each of them six or seven times, which made reading a folder
+        // of one-flow files a tenth slower than reading the same flows as one file (measured).
+        let nodes = min(max(inputSize / 12, 16), limits.maxNodesPerDocument)
+        records.reserveCapacity(nodes)
+        texts.reserveCapacity(nodes)
+        children.reserveCapacity(nodes)
     }
 
     /// A finished node, how many nodes it stands for (itself and everything below), and where

@@ -70,6 +70,13 @@ enum InputScreen {
         }
     }
 
+    /// Whether the file starts as plain UTF-8 would: no byte-order mark of any encoding, no
+    /// sign of UTF-16 or UTF-32. What a file must show before it is cut into sections, whose
+    /// bytes are validated when each is read.
+    static func startsAsPlainUTF8(_ bytes: [UInt8]) -> Bool {
+        foreignEncoding(bytes) == nil && !bytes.starts(with: byteOrderMark)
+    }
+
     /// UTF-16 and UTF-32 show themselves by their byte-order marks, or by a NUL next to the
     /// first ASCII character.
     private static func foreignEncoding(_ bytes: [UInt8]) -> String? {
@@ -96,11 +103,19 @@ enum InputScreen {
     /// and finds NUL bytes. Eight ASCII bytes are checked at a time, which keeps this pass
     /// far cheaper than libyaml's.
     static func validate(_ bytes: [UInt8], from start: Int) -> Validation {
-        bytes.withUnsafeBufferPointer { buffer in
+        validate(bytes, in: min(max(start, 0), bytes.count)..<bytes.count)
+    }
+
+    /// Validates `bytes[range]` as ``validate(_:from:)`` does; a character may not run past
+    /// the range's end.
+    static func validate(_ bytes: [UInt8], in range: Range<Int>) -> Validation {
+        bytes.withUnsafeBufferPointer { wholeBuffer in
+            let buffer = UnsafeBufferPointer(rebasing: wholeBuffer[range.clamped(to: 0..<wholeBuffer.count)])
             let count = buffer.count
             var isASCII = true
             var hasIrregularLineBreaks = false
-            var index = start
+            var index = 0
+            let offset = range.lowerBound
             guard let raw = UnsafeRawPointer(buffer.baseAddress) else {
                 return .valid(isASCII: true, hasIrregularLineBreaks: false)
             }
@@ -120,7 +135,7 @@ enum InputScreen {
                 }
                 let lead = buffer[index]
                 if lead < 0x80 {
-                    if lead == 0 { return .nul(offset: index) }
+                    if lead == 0 { return .nul(offset: offset + index) }
                     if lead == 0x0D, index + 1 >= count || buffer[index + 1] != 0x0A {
                         hasIrregularLineBreaks = true
                     }
@@ -139,14 +154,14 @@ enum InputScreen {
                 case 0xF0: length = 4; lowerBound = 0x90
                 case 0xF1...0xF3: length = 4
                 case 0xF4: length = 4; upperBound = 0x8F
-                default: return .invalid(offset: index, length: 1)
+                default: return .invalid(offset: offset + index, length: 1)
                 }
                 for continuation in 1..<length {
-                    guard index + continuation < count else { return .invalid(offset: index, length: continuation) }
+                    guard index + continuation < count else { return .invalid(offset: offset + index, length: continuation) }
                     let byte = buffer[index + continuation]
                     let low = continuation == 1 ? lowerBound : 0x80
                     let high = continuation == 1 ? upperBound : 0xBF
-                    guard byte >= low, byte <= high else { return .invalid(offset: index, length: continuation) }
+                    guard byte >= low, byte <= high else { return .invalid(offset: offset + index, length: continuation) }
                 }
                 // NEL (C2 85), LS (E2 80 A8) and PS (E2 80 A9) are line breaks to libyaml.
                 if lead == 0xC2, buffer[index + 1] == 0x85 {

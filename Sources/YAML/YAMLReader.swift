@@ -64,7 +64,7 @@ public enum YAMLReader {
         _ file: SourceFile, range: Range<Int>, marks: MarkConverter, limits: YAMLLimits,
         eachDocument body: (YAMLDocument) -> Void
     ) -> ComposePass {
-        var composer = Composer(file: file, limits: limits, marks: marks)
+        var composer = Composer(file: file, limits: limits, marks: marks, inputSize: range.count)
         var failure: ParserFailure?
         var delivered = 0
         withEventParser(file.bytes, in: range) { parser in
@@ -93,16 +93,14 @@ public enum YAMLReader {
     /// A section starts at a line that opens with `---` and a blank or the line's end: libyaml
     /// reads such a line as a document start wherever it stands (inside a scalar or an open
     /// flow collection it is a syntax error), and documents share nothing, neither anchors
-    /// nor tags. Files whose bytes need a diagnostic, files with `%` directives (which belong
-    /// to the document after them) and files with line breaks other than LF and CR LF are
-    /// never cut. See ``read(_:of:limits:eachDocument:)`` for what happens on a syntax error.
+    /// nor tags. Files with a byte-order mark or `%` directives (which belong to the document
+    /// after them) are never cut. Each section's bytes are checked when it is read, on its
+    /// thread: bytes that need a diagnostic, or line breaks other than LF and CR LF, send the
+    /// file to a reading in one piece, as a syntax error does (see
+    /// ``read(_:of:limits:eachDocument:)``).
     public static func sections(of file: SourceFile, targetSize: Int) -> [YAMLSection]? {
         let bytes = file.bytes
-        guard targetSize > 0, bytes.count >= 2 * targetSize else { return nil }
-        var screenDiagnostics: [Diagnostic] = []
-        guard case .accepted(let input) = InputScreen.screen(file, into: &screenDiagnostics),
-              screenDiagnostics.isEmpty, input.base == 0, !input.hasIrregularLineBreaks,
-              !hasDirective(bytes)
+        guard targetSize > 0, bytes.count >= 2 * targetSize, InputScreen.startsAsPlainUTF8(bytes), !hasDirective(bytes)
         else { return nil }
         var starts = [0]
         var next = targetSize
@@ -113,17 +111,21 @@ public enum YAMLReader {
         guard starts.count > 1 else { return nil }
         return starts.indices.map { position in
             let end = position + 1 < starts.count ? starts[position + 1] : bytes.count
-            return YAMLSection(range: starts[position]..<end, isASCII: input.isASCII)
+            return YAMLSection(range: starts[position]..<end)
         }
     }
 
     /// Reads one section of `file` (see ``sections(of:targetSize:)``), handing each document
     /// with a root to `body`. Returns false when the section needs a diagnostic of any kind
-    /// (a syntax error, a duplicate key, only empty documents): such a file is read whole
+    /// (invalid UTF-8, a syntax error, a duplicate key, only empty documents) or holds line
+    /// breaks other than LF and CR LF: such a file is read whole
     /// with ``read(_:limits:eachDocument:)`` instead, so its diagnostics are exactly those of
     /// a reading in one piece, and what `body` got from its sections is to be dropped.
     public static func read(_ section: YAMLSection, of file: SourceFile, limits: YAMLLimits = YAMLLimits(), eachDocument body: (YAMLDocument) -> Void) -> Bool {
-        let marks = MarkConverter(file: file, input: section.range, isASCII: section.isASCII, hasIrregularLineBreaks: false)
+        guard case .valid(let isASCII, hasIrregularLineBreaks: false) = InputScreen.validate(file.bytes, in: section.range) else {
+            return false
+        }
+        let marks = MarkConverter(file: file, input: section.range, isASCII: isASCII, hasIrregularLineBreaks: false)
         let pass = compose(file, range: section.range, marks: marks, limits: limits, eachDocument: body)
         return pass.failure == nil && pass.diagnostics.isEmpty && pass.documentsWithRoot > 0
     }
@@ -185,5 +187,4 @@ public enum YAMLReader {
 public struct YAMLSection: Sendable {
     /// Byte offsets in the file; a section starts at the start of a line.
     public let range: Range<Int>
-    let isASCII: Bool
 }

@@ -86,6 +86,29 @@ import YAML
         }
     }
 
+    @Test func aSectionWithBytesToReportMakesTheFileReadWhole() {
+        // Sections check their own bytes on their own threads; any of these sends the file to
+        // a reading in one piece, so the diagnostics are those of the whole file.
+        let parts = [
+            "flow: lone-cr\nmessage: \"a\rb\"\n",
+            "flow: next-line\nmessage: \"a\u{85}b\"\n",
+            "flow: line-separator\nmessage: \"a\u{2028}b\"\n",
+            "flow: accent\nmessage: café\n",
+        ]
+        for part in parts {
+            Self.expectSameAsChecker([SourceFile(path: "bytes.yaml", text: Self.concatenated(extra: [part]))])
+        }
+        let text = Array(Self.concatenated(extra: ["flow: marker-one\n", "flow: marker-two\n"]).utf8)
+        for bad: [UInt8] in [[0xC3, 0x28], [0x00], [0xED, 0xA0, 0x80]] {
+            var bytes = text
+            if let marker = bytes.firstRange(of: Array("marker-one".utf8)) {
+                bytes.replaceSubrange(marker, with: bad)
+            }
+            #expect(bytes != text)
+            Self.expectSameAsChecker([SourceFile(path: "bad.yaml", bytes: bytes)])
+        }
+    }
+
     @Test func filesThatAreNeverCut() {
         let text = Self.concatenated()
         #expect(YAMLReader.sections(of: SourceFile(path: "a.yaml", text: "%YAML 1.1\n---\n" + text), targetSize: 1) == nil)

@@ -7,7 +7,7 @@ import Diagnostics
 /// returned stream. What the trees hold:
 /// - scalars as text with their style and explicit tag (`!!str`, not `tag:yaml.org,2002:str`);
 ///   YAML 1.1 booleans (`on`, `yes`) are not converted, so `on:` stays a key;
-/// - aliases expanded (sharing the anchored node, see ``YAMLNode/alias``), at most
+/// - aliases expanded (sharing the anchored node's text and children, see ``YAMLNode/alias``), at most
 ///   ``YAMLLimits/maxNodesPerDocument`` nodes per document counting every expansion;
 /// - merge keys (`<<: *base`) are NOT merged: they stay ordinary keys named `<<`;
 /// - mapping keys unique: a duplicate key (compared by text) and a non-scalar key are errors,

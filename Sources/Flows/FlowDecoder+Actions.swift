@@ -78,7 +78,6 @@ extension FlowDecoder {
             context = "an action"
             allowed = index.commonKeys.names
         }
-        let keyed = pairs
         // Reported here with its own message, so the key check passes over it.
         var reportedKey: String?
         if let control = controlInfo?.control, let withPair = written.with {
@@ -97,15 +96,15 @@ extension FlowDecoder {
             if !suggestedKeys.isEmpty { suggestedKeys = [] }
             present = written.common
         } else {
-            present = checkKeys(keyed, allowed: allowed, context: context, checkUnknown: checkUnknown, passingOver: reportedKey)
+            present = checkKeys(pairs, allowed: allowed, context: context, checkUnknown: checkUnknown, passingOver: reportedKey)
         }
         func described() -> String { action.idValue.map { "action `\($0)`" } ?? "this action" }
         requireKeys(
-            index.commonKeys.required, present: present, in: keyed, allowed: allowed, checkUnknown: checkUnknown,
+            index.commonKeys.required, present: present, in: pairs, allowed: allowed, checkUnknown: checkUnknown,
             anchor: Self.anchor(pairs, node), context: described())
         if let controlInfo {
             requireKeys(
-                controlInfo.keys.required, present: present, in: keyed, allowed: allowed, checkUnknown: checkUnknown,
+                controlInfo.keys.required, present: present, in: pairs, allowed: allowed, checkUnknown: checkUnknown,
                 anchor: typeNode?.span ?? Self.anchor(pairs, node), context: described())
         }
         if case .action(let name) = kind, let definition = actionInfo, !definition.inputs.required.isEmpty,
@@ -121,11 +120,11 @@ extension FlowDecoder {
         // The lists are gathered in locals and stored once: appending to a field of the
         // storage would check exclusive access on every append.
         var writtenKeys: [WrittenKey] = []
-        writtenKeys.reserveCapacity(keyed.count)
+        writtenKeys.reserveCapacity(pairs.count)
         var controlKeys: [ControlKey] = []
         // Actions and unknown types allow the common keys, whose positions are then known.
         let allowsCommonKeys = controlInfo == nil
-        for pair in keyed {
+        for pair in pairs {
             guard let name = pair.keyText else { continue }
             let allowedPosition = keyPosition(name, in: allowed)
             if checkUnknown, allowedPosition == nil { continue }

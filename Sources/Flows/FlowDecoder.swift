@@ -78,8 +78,9 @@ struct FlowDecoder {
     }
 
     /// Reports each key of a mapping that is not a string, and with `checkUnknown` each key
-    /// not in `allowed` (but `reportedKey`, which the caller reported itself), with the nearest valid key and a fix-it. Callers then read the keys
-    /// that passed (``acceptedKey(_:allowed:checkUnknown:)``) from the pairs themselves.
+    /// not in `allowed` (but `reportedKey`, which the caller reported itself), with the
+    /// nearest valid key and a fix-it. Callers then read the keys that passed
+    /// (``acceptedKey(_:allowed:checkUnknown:)``) from the pairs themselves.
     @discardableResult
     mutating func checkKeys(
         _ pairs: YAMLMapping, allowed: [String], context: @autoclosure () -> String, checkUnknown: Bool = true,

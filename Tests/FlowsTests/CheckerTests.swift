@@ -257,3 +257,42 @@ private func log(_ id: String, indent: Int = 2, extra: String = "") -> String {
         #expect(FlowDuration.parse("168h") == .success(FlowDuration.maximum))
     }
 }
+
+/// Numbers, integers and durations are read from their bytes, with the general readers kept
+/// for what the fast ones leave: these pin what both accept, at the edges of each.
+@Suite struct ScalarReadingTests {
+    private func threshold(_ value: String) -> [String] {
+        Lint.codes("flow: t\ntrigger:\n  type: measure.threshold.crossed\n  measure: M\n  threshold: \(value)\nactions:\n" + log("a"))
+    }
+
+    private func retry(_ key: String, _ value: String) -> [String] {
+        Lint.codes(flow(log("a", extra: "retry: { \(key): \(value) }")))
+    }
+
+    @Test func numbersInDecimalNotation() {
+        for accepted in ["1000", "2.5", "-0.5E-3", "+.5", "1e5", "5.", "007"] {
+            #expect(threshold(accepted) == [], "\(accepted)")
+        }
+        for rejected in ["1e", ".", "1.2.3", "１２", "0x10", "1_000", "+", "e5", "1e+", "1e5x", "٣"] {
+            #expect(!threshold(rejected).isEmpty, "\(rejected)")
+        }
+    }
+
+    @Test func integersUpToTheirRange() {
+        for accepted in ["3", "+3", "007", "123456789012345678", "9223372036854775807"] {
+            #expect(retry("attempts", accepted) == [], "\(accepted)")
+        }
+        for rejected in ["0", "-3", "3.0", "３", "+", "99999999999999999999"] {
+            #expect(!retry("attempts", rejected).isEmpty, "\(rejected)")
+        }
+    }
+
+    @Test func durationsWellFormedOrNot() {
+        for accepted in ["1s", "250ms", "1m30s", "2h", "1h2m3s4ms", "0s", "168h"] {
+            #expect(retry("delay", accepted) == [], "\(accepted)")
+        }
+        for rejected in ["1hs", "1s1m", "1s1s", "１s", "1.5s", "s", "1", "10 s", "169h", "1000000000000000s", "1mss"] {
+            #expect(!retry("delay", rejected).isEmpty, "\(rejected)")
+        }
+    }
+}
